@@ -1,0 +1,32 @@
+-- add_investor: makes p_investor_id a current member of open pool p_pool_id,
+-- with an optional commitment in the pool's currency, and opens (or reopens)
+-- the investor's position there. PKS03 if already a member.
+CREATE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_minor      smallint := poolkeeper.locked_open_pool(p_pool_id);
+    v_commitment numeric;
+    v_zero       numeric := round(0::numeric, v_minor);
+BEGIN
+    PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
+    IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
+    END IF;
+    IF p_commitment IS NOT NULL THEN
+        v_commitment := poolkeeper.checked_amount(p_commitment, v_minor, 'commitment');
+    END IF;
+    IF EXISTS (SELECT 1 FROM poolkeeper.memberships
+                WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS03',
+            MESSAGE = format('investor %s is already a member of pool %s', p_investor_id, p_pool_id);
+    END IF;
+    INSERT INTO poolkeeper.memberships (pool_id, investor_id, commitment)
+    VALUES (p_pool_id, p_investor_id, v_commitment);
+    -- Totals start at the currency's scale, so sums display as 100.00, not 100.
+    INSERT INTO poolkeeper.positions (pool_id, investor_id, contributed, withdrawn, distributed, fees)
+    VALUES (p_pool_id, p_investor_id, v_zero, v_zero, v_zero, v_zero)
+    ON CONFLICT (pool_id, investor_id) DO NOTHING;
+END;
+$$;

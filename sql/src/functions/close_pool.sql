@@ -1,0 +1,16 @@
+-- close_pool: closes open pool p_pool_id for good: no new members, no new
+-- ledger rows (PKS01 for both, and for closing it twice). Waits for posts in
+-- flight on the pool to commit, so none lands after the close.
+CREATE FUNCTION poolkeeper.close_pool(p_pool_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM poolkeeper.locked_open_pool(p_pool_id);
+    UPDATE poolkeeper.pools SET status = 'closed', closed_at = now() WHERE id = p_pool_id;
+    -- A post locks its position before it checks the pool's status; holding
+    -- every position lock here means each post either commits before this
+    -- close or sees the pool closed.
+    PERFORM 1 FROM poolkeeper.positions WHERE pool_id = p_pool_id FOR UPDATE;
+END;
+$$;

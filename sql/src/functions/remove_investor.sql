@@ -1,0 +1,30 @@
+-- remove_investor: ends p_investor_id's current membership of open pool
+-- p_pool_id. Refuses (PKS05) while net_invested is not zero; the membership
+-- row, position and ledger stay as history. PKS02 if not a member.
+CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_net numeric;
+BEGIN
+    PERFORM poolkeeper.locked_open_pool(p_pool_id);
+    PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
+    IF NOT EXISTS (SELECT 1 FROM poolkeeper.memberships
+                    WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS02',
+            MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
+    END IF;
+    -- The row lock waits for any post in flight on this position, and makes
+    -- posts that come after it see the membership as ended.
+    SELECT net_invested INTO v_net FROM poolkeeper.positions
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id
+       FOR UPDATE;
+    IF v_net <> 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS05',
+            MESSAGE = format('investor %s still has net_invested %s in pool %s', p_investor_id, v_net, p_pool_id);
+    END IF;
+    UPDATE poolkeeper.memberships SET left_at = now()
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL;
+END;
+$$;

@@ -1,0 +1,70 @@
+-- verify: every broken invariant as (problem, detail); no rows when the
+-- ledger and positions agree. Checks: each position equals the sums of its
+-- ledger rows; no total and no net_invested is negative; each reversal
+-- matches the row it reverses, which is not itself a reversal; each row is
+-- reversed at most once; amounts fit their pool's currency; only current
+-- members hold a non-zero net position.
+CREATE FUNCTION poolkeeper.verify()
+RETURNS TABLE (problem text, detail text)
+LANGUAGE sql STABLE
+AS $$
+    WITH sums AS (
+        SELECT t.pool_id, t.investor_id,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'contribution'), 0) AS contributed,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'withdrawal'), 0) AS withdrawn,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'distribution'), 0) AS distributed,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'fee'), 0) AS fees
+          FROM poolkeeper.transactions t
+         GROUP BY t.pool_id, t.investor_id
+    )
+    SELECT 'position_mismatch',
+           format('pool %s investor %s: position (%s, %s, %s, %s) but ledger (%s, %s, %s, %s) for (contributed, withdrawn, distributed, fees)',
+                  coalesce(p.pool_id, s.pool_id), coalesce(p.investor_id, s.investor_id),
+                  p.contributed, p.withdrawn, p.distributed, p.fees,
+                  coalesce(s.contributed, 0), coalesce(s.withdrawn, 0), coalesce(s.distributed, 0), coalesce(s.fees, 0))
+      FROM poolkeeper.positions p
+      FULL JOIN sums s USING (pool_id, investor_id)
+     WHERE (p.contributed, p.withdrawn, p.distributed, p.fees)
+           IS DISTINCT FROM (coalesce(s.contributed, 0), coalesce(s.withdrawn, 0),
+                             coalesce(s.distributed, 0), coalesce(s.fees, 0))
+    UNION ALL
+    SELECT 'negative_position',
+           format('pool %s investor %s: contributed %s, withdrawn %s, distributed %s, fees %s, net_invested %s',
+                  pool_id, investor_id, contributed, withdrawn, distributed, fees, net_invested)
+      FROM poolkeeper.positions
+     WHERE least(contributed, withdrawn, distributed, fees, net_invested) < 0
+    UNION ALL
+    SELECT 'bad_reversal',
+           format('ledger row %s reverses %s, which %s', r.id, r.reverses_id,
+                  CASE WHEN o.id IS NULL THEN 'does not exist'
+                       WHEN o.reverses_id IS NOT NULL THEN 'is itself a reversal'
+                       ELSE 'has another pool, investor, kind or amount' END)
+      FROM poolkeeper.transactions r
+      LEFT JOIN poolkeeper.transactions o ON o.id = r.reverses_id
+     WHERE r.reverses_id IS NOT NULL
+       AND (o.id IS NULL OR o.reverses_id IS NOT NULL
+            OR (o.pool_id, o.investor_id, o.kind, o.amount) IS DISTINCT FROM (r.pool_id, r.investor_id, r.kind, r.amount))
+    UNION ALL
+    SELECT 'reversed_twice', format('ledger row %s is reversed by %s rows', reverses_id, count(*))
+      FROM poolkeeper.transactions
+     WHERE reverses_id IS NOT NULL
+     GROUP BY reverses_id
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT 'bad_amount', format('ledger row %s: amount %s does not fit %s', t.id, t.amount, p.currency)
+      FROM poolkeeper.transactions t
+      JOIN poolkeeper.pools p ON p.id = t.pool_id
+      JOIN poolkeeper.currencies c ON c.code = p.currency
+     WHERE t.amount <= 0 OR t.amount <> round(t.amount, c.minor_units)
+    UNION ALL
+    SELECT 'position_without_membership',
+           format('pool %s investor %s holds net_invested %s but is not a current member', p.pool_id, p.investor_id, p.net_invested)
+      FROM poolkeeper.positions p
+     WHERE p.net_invested <> 0
+       AND NOT EXISTS (SELECT 1 FROM poolkeeper.memberships m
+                        WHERE m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL)
+$$;

@@ -1,0 +1,23 @@
+-- The ledger: append-only. A reversal is a row with reverses_id set, the same
+-- pool, investor, kind and amount as the row it reverses, and the opposite
+-- effect on the position. recorded_at is the database's clock, never the
+-- caller's. Rules live in the trigger functions in ../triggers/.
+CREATE TABLE poolkeeper.transactions (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pool_id         bigint NOT NULL,
+    investor_id     bigint NOT NULL,
+    kind            text NOT NULL
+                    CHECK (kind IN ('contribution', 'withdrawal', 'distribution', 'fee')),
+    amount          numeric NOT NULL CHECK (amount > 0),
+    occurred_at     timestamptz NOT NULL,
+    recorded_at     timestamptz NOT NULL,
+    idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+    reverses_id     bigint REFERENCES poolkeeper.transactions (id),
+    metadata        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(metadata) = 'object'),
+    FOREIGN KEY (pool_id, investor_id) REFERENCES poolkeeper.positions (pool_id, investor_id)
+);
+
+CREATE UNIQUE INDEX transactions_idempotency_key ON poolkeeper.transactions (idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE UNIQUE INDEX transactions_reverses_id ON poolkeeper.transactions (reverses_id)
+    WHERE reverses_id IS NOT NULL;

@@ -1,0 +1,27 @@
+-- reject_ledger_change: ledger rows are never updated, deleted or truncated,
+-- by anyone; corrections are reversals. Positions change only through the
+-- ledger trigger (trigger depth 1), never by a direct write (depth 0).
+CREATE FUNCTION poolkeeper.reject_ledger_change()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'PKS09',
+        MESSAGE = format('%s on poolkeeper.%s is not allowed: the ledger is append-only; post a reversal instead',
+                         TG_OP, TG_TABLE_NAME);
+END;
+$$;
+
+CREATE TRIGGER transactions_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.transactions
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+CREATE TRIGGER transactions_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.transactions
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+CREATE TRIGGER positions_ledger_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.positions
+    FOR EACH ROW WHEN (pg_catalog.pg_trigger_depth() = 0)
+    EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+CREATE TRIGGER positions_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.positions
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();

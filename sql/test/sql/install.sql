@@ -1,0 +1,99 @@
+-- CREATE EXTENSION works in a fresh database, exposes the documented API, and
+-- DROP EXTENSION ... CASCADE leaves no object behind. Runs first: it leaves
+-- the extension installed, plus test helpers in schema pktest.
+\set ECHO none
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+SET client_min_messages = warning;
+
+SELECT no_plan();
+
+CREATE TEMP VIEW db_objects AS
+    SELECT 'pg_class' AS catalog, oid::text AS id FROM pg_class WHERE relpersistence <> 't'
+    UNION ALL SELECT 'pg_proc', oid::text FROM pg_proc
+    UNION ALL SELECT 'pg_type', oid::text FROM pg_type WHERE typrelid = 0 OR typrelid IN (SELECT oid FROM pg_class WHERE relpersistence <> 't')
+    UNION ALL SELECT 'pg_namespace', nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
+    UNION ALL SELECT 'pg_constraint', oid::text FROM pg_constraint
+    UNION ALL SELECT 'pg_trigger', oid::text FROM pg_trigger
+    UNION ALL SELECT 'pg_attrdef', oid::text FROM pg_attrdef
+    UNION ALL SELECT 'pg_authid', rolname FROM pg_authid
+    UNION ALL SELECT 'pg_extension', extname FROM pg_extension
+    UNION ALL SELECT 'pg_cast', oid::text FROM pg_cast
+    UNION ALL SELECT 'pg_operator', oid::text FROM pg_operator
+    UNION ALL SELECT 'pg_event_trigger', oid::text FROM pg_event_trigger
+    UNION ALL SELECT 'pg_policy', oid::text FROM pg_policy
+    UNION ALL SELECT 'pg_description', objoid::text || '/' || classoid::text || '/' || objsubid FROM pg_description
+    UNION ALL SELECT 'pg_init_privs', objoid::text || '/' || classoid::text FROM pg_init_privs
+    UNION ALL SELECT 'pg_depend', classid::text || '/' || objid || '/' || refobjid FROM pg_depend WHERE deptype <> 'p';
+CREATE TEMP TABLE objects_before (catalog text, id text);
+INSERT INTO objects_before SELECT * FROM db_objects;
+
+CREATE EXTENSION poolkeeper;
+
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.1.0', 'poolkeeper 0.1.0 is installed');
+SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                  WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
+                    AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),
+          'schema poolkeeper belongs to the extension');
+SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'poolkeeper'), false, 'it is not relocatable');
+SELECT tables_are('poolkeeper',
+    ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions'],
+    'the documented relations exist');
+SELECT columns_are('poolkeeper', 'transactions',
+    ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata'],
+    'transactions has the documented columns');
+SELECT columns_are('poolkeeper', 'positions',
+    ARRAY['pool_id', 'investor_id', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested'],
+    'positions has the documented columns');
+SELECT col_type_is('poolkeeper', 'transactions', 'amount', 'numeric', 'amounts are exact numerics');
+SELECT col_type_is('poolkeeper', 'positions', 'net_invested', 'numeric', 'positions are exact numerics');
+SELECT has_function('poolkeeper', 'create_manager', ARRAY['text', 'name'], 'create_manager(text, name)');
+SELECT has_function('poolkeeper', 'create_investor', ARRAY['text', 'name'], 'create_investor(text, name)');
+SELECT has_function('poolkeeper', 'create_pool', ARRAY['bigint', 'text', 'text'], 'create_pool(bigint, text, text)');
+SELECT has_function('poolkeeper', 'add_investor', ARRAY['bigint', 'bigint', 'numeric'], 'add_investor(bigint, bigint, numeric)');
+SELECT has_function('poolkeeper', 'remove_investor', ARRAY['bigint', 'bigint'], 'remove_investor(bigint, bigint)');
+SELECT has_function('poolkeeper', 'close_pool', ARRAY['bigint'], 'close_pool(bigint)');
+SELECT has_function('poolkeeper', 'post_transaction',
+    ARRAY['bigint', 'bigint', 'text', 'numeric', 'text', 'timestamp with time zone', 'jsonb'], 'post_transaction(...)');
+SELECT has_function('poolkeeper', 'reverse_transaction', ARRAY['bigint', 'text'], 'reverse_transaction(bigint, text)');
+SELECT has_function('poolkeeper', 'verify', ARRAY[]::text[], 'verify()');
+SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 19, 'error_codes documents 19 SQLSTATEs');
+SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 11,
+          'pg_dump keeps the rows of the six data tables and their five sequences');
+
+DROP EXTENSION poolkeeper CASCADE;
+
+SELECT is_empty($$ SELECT * FROM db_objects EXCEPT SELECT * FROM objects_before $$,
+                'DROP EXTENSION poolkeeper CASCADE leaves no object behind');
+SELECT hasnt_schema('poolkeeper', 'schema poolkeeper is gone');
+
+SELECT * FROM finish();
+
+-- For the tests that follow.
+CREATE EXTENSION poolkeeper;
+CREATE SCHEMA pktest;
+-- pktest.state(): a digest of every row poolkeeper keeps, to show that a
+-- refused call wrote nothing.
+CREATE FUNCTION pktest.state() RETURNS text LANGUAGE sql AS $$
+    SELECT md5(concat_ws('|',
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.managers x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.investors x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.pools x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.memberships x),
+        (SELECT string_agg(x::text, ',' ORDER BY pool_id, investor_id) FROM poolkeeper.positions x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.transactions x)))
+$$;
+-- pktest.refused(sql, sqlstate, message, description): the call fails with
+-- that SQLSTATE and message, and poolkeeper's data is unchanged afterwards.
+CREATE FUNCTION pktest.refused(p_sql text, p_state text, p_message text, p_description text)
+RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    v_before text := pktest.state();
+BEGIN
+    RETURN NEXT throws_ok(p_sql, p_state, p_message, p_description);
+    RETURN NEXT is(pktest.state(), v_before, p_description || ': nothing written');
+END;
+$$;

@@ -1,0 +1,47 @@
+-- verify() returns no rows on a consistent ledger and names each broken
+-- invariant when the rules were bypassed (triggers switched off by a superuser).
+\set ECHO none
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+SET client_min_messages = warning;
+BEGIN;
+SELECT no_plan();
+
+SELECT poolkeeper.create_manager('M') AS mgr \gset
+SELECT poolkeeper.create_pool(:mgr, 'USD pool', 'USD') AS usd \gset
+SELECT poolkeeper.create_investor('Ann') AS ann \gset
+SELECT poolkeeper.create_investor('Bob') AS bob \gset
+SELECT poolkeeper.add_investor(:usd, :ann), poolkeeper.add_investor(:usd, :bob) \gset ignored_
+SELECT poolkeeper.post_transaction(:usd, :ann, 'contribution', 100) AS c1 \gset
+SELECT poolkeeper.post_transaction(:usd, :bob, 'contribution', 50) AS c2 \gset
+SELECT poolkeeper.reverse_transaction(:c2, 'test') \gset ignored_
+SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() returns no rows when every invariant holds');
+
+-- Bypass the rules the way only a superuser can, one breach at a time.
+SET LOCAL session_replication_role = replica;
+SAVEPOINT clean;
+UPDATE poolkeeper.positions SET contributed = 99 WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch')$$, 'a position that differs from its ledger');
+ROLLBACK TO clean;
+SELECT col_has_check('poolkeeper', 'positions', 'net_invested',
+                     'a CHECK constraint stops a negative net_invested even with triggers off');
+INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurred_at, recorded_at, reverses_id)
+VALUES (:usd, :ann, 'fee', 1, now(), now(), :c1);
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_reversal')$$,
+              'a reversal that does not match its row');
+ROLLBACK TO clean;
+INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurred_at, recorded_at)
+VALUES (:usd, :ann, 'contribution', 0.001, now(), now());
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_amount')$$,
+              'an amount with more decimals than the currency has');
+ROLLBACK TO clean;
+UPDATE poolkeeper.memberships SET left_at = now() WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_without_membership')$$,
+                  'money held by somebody who is no longer a member');
+ROLLBACK TO clean;
+SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'and clean again after each rollback');
+
+SELECT * FROM finish();
+ROLLBACK;
