@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `poolkeeper`: the command line of poolkeeper.
+@main
+struct PoolKeeperCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "poolkeeper",
+        abstract: "Investment-pool bookkeeping and alerts in PostgreSQL.",
+        discussion: "Connects with the libpq settings (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) or --url.",
+        subcommands: [VersionCommand.self],
+        defaultSubcommand: VersionCommand.self
+    )
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Logging
+import PoolKeeper
+
+/// `poolkeeper version`: connects and prints the installed extension's version.
+struct VersionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version",
+        abstract: "Print the version of the poolkeeper extension installed in the database."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        var logger = Logger(label: "poolkeeper")
+        logger.logLevel = .error
+        let client = try PoolKeeperClient(settings: connection.settings(), maximumConnections: 1, logger: logger)
+        do {
+            let version = try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask { try await client.run(); return nil }
+                defer { group.cancelAll() }
+                return try await client.extensionVersion()
+            }
+            print("poolkeeper \(version)")
+        } catch let error as PoolKeeperError {
+            printError("poolkeeper: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import PoolKeeper
+import Testing
+
+@Suite("ConnectionSettings reads libpq settings")
+struct ConnectionSettingsTests {
+    @Test("a PGHOST path is a unix-socket folder")
+    func unixSocketFromEnvironment() throws {
+        let settings = try ConnectionSettings.fromEnvironment(
+            ["PGHOST": "/work/.pgdata/run", "PGPORT": "54329", "PGUSER": "postgres", "PGDATABASE": "poolkeeper"])
+        #expect(settings.endpoint == .unixSocket(path: "/work/.pgdata/run/.s.PGSQL.54329"))
+        #expect(settings.username == "postgres")
+        #expect(settings.database == "poolkeeper")
+        #expect(settings.password == nil)
+    }
+
+    @Test("a PGHOST name is a TCP host, with password and sslmode")
+    func tcpFromEnvironment() throws {
+        let settings = try ConnectionSettings.fromEnvironment(
+            ["PGHOST": "db.example.com", "PGUSER": "app", "PGPASSWORD": "s3cret", "PGSSLMODE": "verify-full"])
+        #expect(settings.endpoint == .tcp(host: "db.example.com", port: 5432))
+        #expect(settings.password == "s3cret")
+        #expect(settings.tlsMode == .verifyFull)
+        #expect(settings.database == "app", "the database defaults to the user name, as in libpq")
+    }
+
+    @Test("libpq defaults when nothing is set")
+    func defaults() throws {
+        let settings = try ConnectionSettings.fromEnvironment(["USER": "ada"])
+        #expect(settings.endpoint == .unixSocket(path: "/var/run/postgresql/.s.PGSQL.5432"))
+        #expect(settings.username == "ada")
+        #expect(settings.tlsMode == .prefer)
+    }
+
+    @Test("a malformed port or sslmode is an invalidConfiguration error", arguments: [
+        ["PGPORT": "x"], ["PGPORT": "0"], ["PGPORT": "70000"], ["PGSSLMODE": "sometimes"],
+    ])
+    func malformed(environment: [String: String]) {
+        #expect { try ConnectionSettings.fromEnvironment(environment) } throws: { error in
+            (error as? PoolKeeperError)?.code == .invalidConfiguration
+        }
+    }
+
+    @Test("a postgres:// URL with host, port, user, password, database and sslmode")
+    func url() throws {
+        let settings = try ConnectionSettings(url: "postgres://app:p%40ss@db.example.com:6432/pools?sslmode=require", environment: [:])
+        #expect(settings.endpoint == .tcp(host: "db.example.com", port: 6432))
+        #expect(settings.username == "app")
+        #expect(settings.password == "p@ss")
+        #expect(settings.database == "pools")
+        #expect(settings.tlsMode == .require)
+    }
+
+    @Test("a URL with a host query parameter names a socket folder")
+    func urlWithSocket() throws {
+        let settings = try ConnectionSettings(url: "postgresql:///pools?host=/run/pg&port=5433", environment: ["USER": "ada"])
+        #expect(settings.endpoint == .unixSocket(path: "/run/pg/.s.PGSQL.5433"))
+        #expect(settings.username == "ada")
+        #expect(settings.database == "pools")
+    }
+
+    @Test("what the URL leaves out comes from the environment")
+    func urlFallsBackToEnvironment() throws {
+        let settings = try ConnectionSettings(url: "postgres:///pools",
+                                              environment: ["PGHOST": "/tmp/pg", "PGPORT": "6000", "PGUSER": "bob"])
+        #expect(settings.endpoint == .unixSocket(path: "/tmp/pg/.s.PGSQL.6000"))
+        #expect(settings.username == "bob")
+    }
+
+    @Test("a URL of another scheme is refused")
+    func notAPostgresURL() {
+        #expect { try ConnectionSettings(url: "mysql://db/pools", environment: [:]) } throws: { error in
+            (error as? PoolKeeperError)?.code == .invalidConfiguration
+        }
+    }
+
+    @Test("every sslmode builds a PostgresNIO configuration", arguments: ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
+    func tlsModes(mode: String) throws {
+        let settings = try ConnectionSettings.fromEnvironment(["PGHOST": "localhost", "PGSSLMODE": mode])
+        let configuration = try settings.postgresConfiguration()
+        #expect(configuration.host == "localhost")
+        #expect(configuration.port == 5432)
+    }
+}
