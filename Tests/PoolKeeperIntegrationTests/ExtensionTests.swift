@@ -32,6 +32,23 @@ struct ExtensionTests {
         }
     }
 
+    @Test("docs/errors.md documents every SQLSTATE of poolkeeper.error_codes")
+    func errorsAreDocumented() async throws {
+        let docs = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().appendingPathComponent("../../docs/errors.md").standardized, encoding: .utf8)
+        let codes = try await TestDatabase.withClient { client in
+            var codes: [(String, String)] = []
+            for try await code in try await client.postgres.query("SELECT sqlstate, name FROM poolkeeper.error_codes", logger: TestDatabase.logger)
+                .decode((String, String).self) {
+                codes.append(code)
+            }
+            return codes
+        }
+        for (state, name) in codes {
+            #expect(docs.contains("| `\(state)` | \(name) |"), "docs/errors.md lacks \(state) \(name)")
+        }
+    }
+
     @Test("a refused post arrives as a typed error with SQLSTATE and message")
     func typedServerError() async throws {
         try await TestDatabase.withClient { client in

@@ -25,8 +25,9 @@ BEGIN
     INSERT INTO poolkeeper.memberships (pool_id, investor_id, commitment)
     VALUES (p_pool_id, p_investor_id, v_commitment);
     -- Totals start at the currency's scale, so sums display as 100.00, not 100.
-    INSERT INTO poolkeeper.positions (pool_id, investor_id, contributed, withdrawn, distributed, fees)
-    VALUES (p_pool_id, p_investor_id, v_zero, v_zero, v_zero, v_zero)
-    ON CONFLICT (pool_id, investor_id) DO NOTHING;
+    INSERT INTO poolkeeper.positions (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees)
+    SELECT p_pool_id, p_investor_id, currency, v_zero, v_zero, v_zero, v_zero
+      FROM poolkeeper.pools WHERE id = p_pool_id
+    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true;
 END;
 $$;

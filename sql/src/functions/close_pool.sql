@@ -8,9 +8,9 @@ AS $$
 BEGIN
     PERFORM poolkeeper.locked_open_pool(p_pool_id);
     UPDATE poolkeeper.pools SET status = 'closed', closed_at = now() WHERE id = p_pool_id;
-    -- A post locks its position before it checks the pool's status; holding
-    -- every position lock here means each post either commits before this
-    -- close or sees the pool closed.
-    PERFORM 1 FROM poolkeeper.positions WHERE pool_id = p_pool_id FOR UPDATE;
+    -- Each post updates its position only while is_open holds; closing every
+    -- position here means a post either commits before this close or, having
+    -- waited for the row, finds it closed.
+    UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = p_pool_id AND is_open;
 END;
 $$;

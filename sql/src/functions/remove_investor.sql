@@ -15,12 +15,13 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
     END IF;
-    -- The row lock waits for any post in flight on this position, and makes
-    -- posts that come after it see the membership as ended.
-    SELECT net_invested INTO v_net FROM poolkeeper.positions
-     WHERE pool_id = p_pool_id AND investor_id = p_investor_id
-       FOR UPDATE;
-    IF v_net <> 0 THEN
+    -- Waits for any post in flight on this position and re-checks the
+    -- balance it left; posts that come after see the position closed.
+    UPDATE poolkeeper.positions SET is_open = false
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND net_invested = 0;
+    IF NOT FOUND THEN
+        SELECT net_invested INTO v_net FROM poolkeeper.positions
+         WHERE pool_id = p_pool_id AND investor_id = p_investor_id;
         RAISE EXCEPTION USING ERRCODE = 'PKS05',
             MESSAGE = format('investor %s still has net_invested %s in pool %s', p_investor_id, v_net, p_pool_id);
     END IF;

@@ -2,8 +2,9 @@
 -- ledger and positions agree. Checks: each position equals the sums of its
 -- ledger rows; no total and no net_invested is negative; each reversal
 -- matches the row it reverses, which is not itself a reversal; each row is
--- reversed at most once; amounts fit their pool's currency; only current
--- members hold a non-zero net position.
+-- reversed at most once; amounts fit their pool's currency; a position is
+-- open exactly when its pool is open and its investor a member, and is kept
+-- in its pool's currency; only current members hold a non-zero net position.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -60,6 +61,17 @@ AS $$
       JOIN poolkeeper.pools p ON p.id = t.pool_id
       JOIN poolkeeper.currencies c ON c.code = p.currency
      WHERE t.amount <= 0 OR t.amount <> round(t.amount, c.minor_units)
+    UNION ALL
+    SELECT 'position_state_mismatch',
+           format('pool %s investor %s: is_open %s, currency %s, but the pool is %s in %s and the investor %s a member',
+                  p.pool_id, p.investor_id, p.is_open, p.currency, pl.status, pl.currency,
+                  CASE WHEN m.id IS NULL THEN 'is not' ELSE 'is' END)
+      FROM poolkeeper.positions p
+      JOIN poolkeeper.pools pl ON pl.id = p.pool_id
+      LEFT JOIN poolkeeper.memberships m
+             ON m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL
+     WHERE p.is_open IS DISTINCT FROM (pl.status = 'open' AND m.id IS NOT NULL)
+        OR p.currency IS DISTINCT FROM pl.currency
     UNION ALL
     SELECT 'position_without_membership',
            format('pool %s investor %s holds net_invested %s but is not a current member', p.pool_id, p.investor_id, p.net_invested)

@@ -1,7 +1,8 @@
 -- The ledger: append-only. A reversal is a row with reverses_id set, the same
 -- pool, investor, kind and amount as the row it reverses, and the opposite
 -- effect on the position. recorded_at is the database's clock, never the
--- caller's. Rules live in the trigger functions in ../triggers/.
+-- caller's. Rules live in the trigger functions in ../triggers/; verify()
+-- checks them after the fact.
 CREATE TABLE poolkeeper.transactions (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     pool_id         bigint NOT NULL,
@@ -13,9 +14,11 @@ CREATE TABLE poolkeeper.transactions (
     recorded_at     timestamptz NOT NULL,
     idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 255),
     reverses_id     bigint REFERENCES poolkeeper.transactions (id),
-    metadata        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(metadata) = 'object'),
-    FOREIGN KEY (pool_id, investor_id) REFERENCES poolkeeper.positions (pool_id, investor_id)
+    metadata        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(metadata) = 'object')
 );
+-- No foreign key to positions: the trigger only accepts a row whose position
+-- it has just updated, and positions are never deleted. (The key's check
+-- would cost every post a second lookup of the same row.)
 
 CREATE UNIQUE INDEX transactions_idempotency_key ON poolkeeper.transactions (idempotency_key)
     WHERE idempotency_key IS NOT NULL;

@@ -1,6 +1,7 @@
 -- reject_ledger_change: ledger rows are never updated, deleted or truncated,
--- by anyone; corrections are reversals. Positions change only through the
--- ledger trigger (trigger depth 1), never by a direct write (depth 0).
+-- by anyone; corrections are reversals. A position's totals change only
+-- through the ledger trigger (trigger depth 1), never by a direct write
+-- (depth 0); add_investor, remove_investor and close_pool change only is_open.
 CREATE FUNCTION poolkeeper.reject_ledger_change()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -19,9 +20,15 @@ CREATE TRIGGER transactions_no_truncate
     BEFORE TRUNCATE ON poolkeeper.transactions
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();
 CREATE TRIGGER positions_ledger_only
-    BEFORE UPDATE OR DELETE ON poolkeeper.positions
-    FOR EACH ROW WHEN (pg_catalog.pg_trigger_depth() = 0)
+    BEFORE UPDATE ON poolkeeper.positions
+    FOR EACH ROW
+    WHEN (pg_catalog.pg_trigger_depth() = 0
+          AND (OLD.pool_id, OLD.investor_id, OLD.currency, OLD.contributed, OLD.withdrawn, OLD.distributed, OLD.fees)
+              IS DISTINCT FROM (NEW.pool_id, NEW.investor_id, NEW.currency, NEW.contributed, NEW.withdrawn, NEW.distributed, NEW.fees))
     EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+CREATE TRIGGER positions_no_delete
+    BEFORE DELETE ON poolkeeper.positions
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change();
 CREATE TRIGGER positions_no_truncate
     BEFORE TRUNCATE ON poolkeeper.positions
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();

@@ -1,8 +1,11 @@
 -- ledger_before_insert: every rule of a new ledger row, for every writer
 -- (post_transaction, reverse_transaction or a plain INSERT). It checks the
--- row, applies it to the position under the position's row lock, and only
--- then checks the pool and the membership with a fresh snapshot, so a post
--- racing close_pool or remove_investor either commits first or is refused.
+-- row's own fields (ledger_row_refusal raises what is wrong with them), then applies it to its position in one UPDATE that
+-- succeeds only if the position is open (pool open, investor a member) and
+-- stays non-negative. The row lock serializes posts on one position, and
+-- PostgreSQL re-checks the WHERE clause on the latest row version after a
+-- wait, so no post lands on a closed position or below zero. When the UPDATE
+-- finds no row, ledger_refusal raises the reason.
 CREATE FUNCTION poolkeeper.ledger_before_insert()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -10,10 +13,7 @@ AS $$
 DECLARE
     v_original poolkeeper.transactions;
     v_delta    numeric;
-    v_updated  integer;
-    v_status   text;
     v_minor    smallint;
-    v_member   boolean;
 BEGIN
     IF NEW.reverses_id IS NOT NULL THEN
         -- Lock the original so that concurrent reversals of it queue up here.
@@ -45,80 +45,44 @@ BEGIN
         v_delta := NEW.amount;
     END IF;
 
-    IF NEW.pool_id IS NULL OR NEW.investor_id IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'pool_id and investor_id must not be NULL';
-    END IF;
-    IF NEW.kind IS NULL OR NEW.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee') THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA04',
-            MESSAGE = format('transaction kind %L is not contribution, withdrawal, distribution or fee', NEW.kind);
-    END IF;
     NEW.occurred_at := coalesce(NEW.occurred_at, now());
-    IF NEW.occurred_at IN ('infinity', '-infinity') OR NEW.occurred_at > now() + interval '5 minutes' THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01',
-            MESSAGE = format('occurred_at %s is not a finite time that has already happened', NEW.occurred_at);
-    END IF;
-    IF NEW.idempotency_key IS NOT NULL AND length(NEW.idempotency_key) NOT BETWEEN 1 AND 255 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
-    END IF;
     NEW.metadata := coalesce(NEW.metadata, '{}');
-    IF jsonb_typeof(NEW.metadata) <> 'object' OR pg_column_size(NEW.metadata) > 65536 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'metadata must be a JSON object of at most 64 kB';
-    END IF;
-    -- Out-of-range amounts (NULL, NaN and infinities among them) fail before
-    -- they touch the position; the currency's scale is checked further down.
-    IF NEW.amount IS NULL OR NOT (NEW.amount > 0 AND NEW.amount < 1e18) THEN
-        PERFORM poolkeeper.checked_amount(NEW.amount, 0::smallint, 'amount');
+    -- One test for every field on the hot path; ledger_row_refusal says which.
+    IF NEW.pool_id IS NULL OR NEW.investor_id IS NULL
+       OR NEW.kind IS NULL OR NEW.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
+       OR NEW.amount IS NULL OR NOT (NEW.amount > 0 AND NEW.amount < 1e18)
+       OR NEW.occurred_at IN ('infinity', '-infinity') OR NEW.occurred_at > now() + interval '5 minutes'
+       OR length(NEW.idempotency_key) NOT BETWEEN 1 AND 255
+       OR jsonb_typeof(NEW.metadata) <> 'object' OR pg_column_size(NEW.metadata) > 65536 THEN
+        PERFORM poolkeeper.ledger_row_refusal(NEW);
     END IF;
     NEW.recorded_at := clock_timestamp();
 
-    -- Apply the row to the position. The row lock serializes posts on one
-    -- position; the WHERE clause is re-checked on the latest row version
-    -- after a wait, so a withdrawal or fee never takes net_invested below 0.
     CASE NEW.kind
         WHEN 'contribution' THEN
             UPDATE poolkeeper.positions SET contributed = contributed + v_delta
-             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND net_invested + v_delta >= 0;
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
+            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
         WHEN 'withdrawal' THEN
             UPDATE poolkeeper.positions SET withdrawn = withdrawn + v_delta
-             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND net_invested - v_delta >= 0;
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
+            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
         WHEN 'fee' THEN
             UPDATE poolkeeper.positions SET fees = fees + v_delta
-             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND net_invested - v_delta >= 0;
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
+            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
         ELSE
             UPDATE poolkeeper.positions SET distributed = distributed + v_delta
-             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND distributed + v_delta >= 0;
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
+            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
     END CASE;
-    GET DIAGNOSTICS v_updated = ROW_COUNT;
-
-    -- With the position locked, look at the pool and the membership afresh.
-    SELECT p.status, c.minor_units,
-           EXISTS (SELECT 1 FROM poolkeeper.memberships m
-                    WHERE m.pool_id = p.id AND m.investor_id = NEW.investor_id AND m.left_at IS NULL)
-      INTO v_status, v_minor, v_member
-      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency
-     WHERE p.id = NEW.pool_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', NEW.pool_id);
+        PERFORM poolkeeper.ledger_refusal(NEW);
     END IF;
-    NEW.amount := poolkeeper.checked_amount(NEW.amount, v_minor, 'amount');
-    IF v_status <> 'open' THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS01', MESSAGE = format('pool %s is closed', NEW.pool_id);
+    IF NEW.amount <> round(NEW.amount, v_minor) THEN
+        PERFORM poolkeeper.checked_amount(NEW.amount, v_minor, 'amount');
     END IF;
-    IF NOT v_member THEN
-        IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id) THEN
-            RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', NEW.investor_id);
-        END IF;
-        RAISE EXCEPTION USING ERRCODE = 'PKS02',
-            MESSAGE = format('investor %s is not a member of pool %s', NEW.investor_id, NEW.pool_id);
-    END IF;
-    IF v_updated = 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS04',
-            MESSAGE = format('%s %s %s would take net_invested of investor %s in pool %s below zero (it is %s)',
-                             CASE WHEN NEW.reverses_id IS NULL THEN 'a' ELSE 'reversing a' END,
-                             NEW.kind, NEW.amount, NEW.investor_id, NEW.pool_id,
-                             (SELECT net_invested FROM poolkeeper.positions
-                               WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id));
-    END IF;
+    NEW.amount := round(NEW.amount, v_minor);
     RETURN NEW;
 END;
 $$;

@@ -45,7 +45,7 @@ SELECT columns_are('poolkeeper', 'transactions',
     ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata'],
     'transactions has the documented columns');
 SELECT columns_are('poolkeeper', 'positions',
-    ARRAY['pool_id', 'investor_id', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested'],
+    ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open'],
     'positions has the documented columns');
 SELECT col_type_is('poolkeeper', 'transactions', 'amount', 'numeric', 'amounts are exact numerics');
 SELECT col_type_is('poolkeeper', 'positions', 'net_invested', 'numeric', 'positions are exact numerics');

@@ -38,8 +38,12 @@ SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mis
               'an amount with more decimals than the currency has');
 ROLLBACK TO clean;
 UPDATE poolkeeper.memberships SET left_at = now() WHERE pool_id = :usd AND investor_id = :ann;
-SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_without_membership')$$,
-                  'money held by somebody who is no longer a member');
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_state_mismatch'), ('position_without_membership')$$,
+              'money held by somebody who is no longer a member');
+ROLLBACK TO clean;
+UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = :usd AND investor_id = :bob;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_state_mismatch')$$,
+                  'a member''s position closed behind poolkeeper''s back');
 ROLLBACK TO clean;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'and clean again after each rollback');
 

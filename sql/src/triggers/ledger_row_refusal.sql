@@ -1,0 +1,30 @@
+-- ledger_row_refusal: raises what is wrong with the fields of ledger row
+-- p_row on its own, before any lookup: NULL pool or investor (PKA01), an
+-- unknown kind (PKA04), an amount out of range (PKA02), an occurred_at that is
+-- infinite or in the future (PKA01), a bad idempotency key or metadata
+-- (PKA01). Called by ledger_before_insert only when its one combined test of
+-- these fields failed.
+CREATE FUNCTION poolkeeper.ledger_row_refusal(p_row poolkeeper.transactions)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF p_row.pool_id IS NULL OR p_row.investor_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'pool_id and investor_id must not be NULL';
+    END IF;
+    IF p_row.kind IS NULL OR p_row.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA04',
+            MESSAGE = format('transaction kind %L is not contribution, withdrawal, distribution or fee', p_row.kind);
+    END IF;
+    -- The currency's scale is checked once the pool is known.
+    PERFORM poolkeeper.checked_amount(p_row.amount, NULL, 'amount');
+    IF p_row.occurred_at IN ('infinity', '-infinity') OR p_row.occurred_at > now() + interval '5 minutes' THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('occurred_at %s is not a finite time that has already happened', p_row.occurred_at);
+    END IF;
+    IF length(p_row.idempotency_key) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'metadata must be a JSON object of at most 64 kB';
+END;
+$$;
