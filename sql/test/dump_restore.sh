@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# dump_restore.sh — a pg_dump of a database using poolkeeper restores to the
+# same ledger, positions and id sequences, when restored with triggers off
+# (session_replication_role = replica, as pg_restore --disable-triggers does).
+# Run by scripts/test with the private database's libpq settings; prints TAP.
+set -euo pipefail
+bindir=/usr/lib/postgresql/15/bin
+src=poolkeeper_dump_src
+dst=poolkeeper_dump_dst
+dump=$(mktemp)
+trap 'rm -f "$dump"' EXIT
+q() { "$bindir/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+
+q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" \
+  -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+q -d "$src" >/dev/null <<'SQL'
+CREATE EXTENSION poolkeeper;
+SELECT poolkeeper.create_manager('M');
+SELECT poolkeeper.create_pool(1, 'Open', 'USD'), poolkeeper.create_pool(1, 'Closed later', 'JPY');
+SELECT poolkeeper.create_investor('A'), poolkeeper.create_investor('B');
+SELECT poolkeeper.add_investor(p, i) FROM generate_series(1, 2) p, generate_series(1, 2) i;
+SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1'), poolkeeper.post_transaction(1, 2, 'contribution', 50),
+       poolkeeper.post_transaction(1, 1, 'withdrawal', 30), poolkeeper.post_transaction(2, 1, 'contribution', 1000),
+       poolkeeper.post_transaction(2, 2, 'distribution', 7);
+SELECT poolkeeper.reverse_transaction(2, 'entered twice');
+SELECT poolkeeper.remove_investor(1, 2);
+SELECT poolkeeper.close_pool(2);
+SQL
+"$bindir/pg_dump" -d "$src" -f "$dump" 2>/dev/null
+PGOPTIONS='-c session_replication_role=replica' q -d "$dst" -f "$dump" >/dev/null
+
+snapshot() {
+    q -d "$1" -c "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM poolkeeper.transactions t" \
+              -c "SELECT md5(string_agg(p::text, ',' ORDER BY pool_id, investor_id)) FROM poolkeeper.positions p" \
+              -c "SELECT md5(string_agg(m::text, ',' ORDER BY id)) FROM poolkeeper.memberships m" \
+              -c "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM poolkeeper.pools p"
+}
+n=0; failed=0
+check() {  # check DESCRIPTION COMMAND...: one TAP line
+    n=$((n + 1))
+    if "${@:2}"; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+}
+same_data() { [ "$(snapshot "$src")" = "$(snapshot "$dst")" ]; }
+verify_clean() { [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]; }
+next_id_is_new() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 1)")" = 7 ]; }
+key_replays() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1')")" = 1 ]; }
+closed_stays_closed() { ! q -d "$dst" -c "SELECT poolkeeper.post_transaction(2, 1, 'contribution', 1)" 2>/dev/null; }
+
+check "the restored ledger, positions, memberships and pools equal the originals" same_data
+check "verify() finds nothing wrong after the restore" verify_clean
+check "the id sequence continues after the restored rows" next_id_is_new
+check "idempotency keys replay after the restore" key_replays
+check "a pool closed before the dump stays closed" closed_stays_closed
+check "verify() finds nothing wrong after posting on the restored database" verify_clean
+echo "1..$n"
+q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst"
+[ "$failed" -eq 0 ]
