@@ -16,10 +16,8 @@ struct VersionCommand: AsyncParsableCommand {
         logger.logLevel = .error
         let client = try PoolKeeperClient(settings: connection.settings(), maximumConnections: 1, logger: logger)
         do {
-            let version = try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask { try await client.run(); return nil }
-                defer { group.cancelAll() }
-                return try await client.extensionVersion()
+            let version = try await connection.withTimeout(running: client) {
+                try await client.extensionVersion()
             }
             print("poolkeeper \(version)")
         } catch let error as PoolKeeperError {
