@@ -4,6 +4,7 @@
 CREATE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_minor      smallint := poolkeeper.locked_open_pool(p_pool_id);

@@ -5,6 +5,7 @@
 CREATE FUNCTION poolkeeper.checked_amount(p_amount numeric, p_minor_units smallint, p_what text)
 RETURNS numeric
 LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_amount IS NULL THEN

@@ -2,6 +2,7 @@
 CREATE FUNCTION poolkeeper.checked_id(p_id bigint, p_what text)
 RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_id IS NULL THEN

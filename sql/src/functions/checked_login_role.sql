@@ -3,6 +3,7 @@
 CREATE FUNCTION poolkeeper.checked_login_role(p_role name)
 RETURNS name
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_role IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) THEN

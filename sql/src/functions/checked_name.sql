@@ -3,6 +3,7 @@
 CREATE FUNCTION poolkeeper.checked_name(p_name text, p_what text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_name text := btrim(p_name);

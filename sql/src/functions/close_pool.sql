@@ -4,13 +4,15 @@
 CREATE FUNCTION poolkeeper.close_pool(p_pool_id bigint)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM poolkeeper.locked_open_pool(p_pool_id);
-    UPDATE poolkeeper.pools SET status = 'closed', closed_at = now() WHERE id = p_pool_id;
     -- Each post updates its position only while is_open holds; closing every
     -- position here means a post either commits before this close or, having
-    -- waited for the row, finds it closed.
+    -- waited for the row, finds it closed. closed_at is read afterwards, so it
+    -- is later than every ledger row of the pool.
     UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = p_pool_id AND is_open;
+    UPDATE poolkeeper.pools SET status = 'closed', closed_at = clock_timestamp() WHERE id = p_pool_id;
 END;
 $$;

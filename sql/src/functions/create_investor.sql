@@ -4,6 +4,7 @@
 CREATE FUNCTION poolkeeper.create_investor(p_name text, p_login_role name DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;

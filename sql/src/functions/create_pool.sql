@@ -4,6 +4,7 @@
 CREATE FUNCTION poolkeeper.create_pool(p_manager_id bigint, p_name text, p_currency text)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_name     text := poolkeeper.checked_name(p_name, 'pool name');

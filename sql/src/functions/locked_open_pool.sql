@@ -4,6 +4,7 @@
 CREATE FUNCTION poolkeeper.locked_open_pool(p_pool_id bigint)
 RETURNS smallint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_status text;

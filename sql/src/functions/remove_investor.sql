@@ -4,6 +4,7 @@
 CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_net numeric;
@@ -25,7 +26,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKS05',
             MESSAGE = format('investor %s still has net_invested %s in pool %s', p_investor_id, v_net, p_pool_id);
     END IF;
-    UPDATE poolkeeper.memberships SET left_at = now()
+    UPDATE poolkeeper.memberships SET left_at = clock_timestamp()
      WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL;
 END;
 $$;

@@ -5,6 +5,7 @@
 CREATE FUNCTION poolkeeper.reverse_transaction(p_transaction_id bigint, p_reason text)
 RETURNS bigint
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;

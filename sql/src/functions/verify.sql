@@ -4,10 +4,13 @@
 -- matches the row it reverses, which is not itself a reversal; each row is
 -- reversed at most once; amounts fit their pool's currency; a position is
 -- open exactly when its pool is open and its investor a member, and is kept
--- in its pool's currency; only current members hold a non-zero net position.
+-- in its pool's currency; only current members hold a non-zero net position;
+-- every ledger row was recorded while its pool was open and its investor a
+-- member.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
     WITH sums AS (
         SELECT t.pool_id, t.investor_id,
@@ -72,6 +75,18 @@ AS $$
              ON m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL
      WHERE p.is_open IS DISTINCT FROM (pl.status = 'open' AND m.id IS NOT NULL)
         OR p.currency IS DISTINCT FROM pl.currency
+    UNION ALL
+    SELECT 'row_in_closed_pool', format('ledger row %s was recorded at %s, after pool %s closed at %s', t.id, t.recorded_at, p.id, p.closed_at)
+      FROM poolkeeper.transactions t
+      JOIN poolkeeper.pools p ON p.id = t.pool_id
+     WHERE t.recorded_at > p.closed_at
+    UNION ALL
+    SELECT 'row_outside_membership',
+           format('ledger row %s was recorded at %s, when investor %s was not a member of pool %s', t.id, t.recorded_at, t.investor_id, t.pool_id)
+      FROM poolkeeper.transactions t
+     WHERE NOT EXISTS (SELECT 1 FROM poolkeeper.memberships m
+                        WHERE m.pool_id = t.pool_id AND m.investor_id = t.investor_id
+                          AND m.joined_at <= t.recorded_at AND (m.left_at IS NULL OR t.recorded_at <= m.left_at))
     UNION ALL
     SELECT 'position_without_membership',
            format('pool %s investor %s holds net_invested %s but is not a current member', p.pool_id, p.investor_id, p.net_invested)

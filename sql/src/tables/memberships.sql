@@ -13,4 +13,5 @@ CREATE TABLE poolkeeper.memberships (
 
 CREATE UNIQUE INDEX memberships_current ON poolkeeper.memberships (pool_id, investor_id)
     WHERE left_at IS NULL;
+CREATE INDEX memberships_pool_investor ON poolkeeper.memberships (pool_id, investor_id, joined_at);
 CREATE INDEX memberships_investor_id ON poolkeeper.memberships (investor_id);

@@ -3,8 +3,12 @@
 -- effect on the position. recorded_at is the database's clock, never the
 -- caller's. Rules live in the trigger functions in ../triggers/; verify()
 -- checks them after the fact.
+-- The trigger assigns id from this sequence to every new row, whatever the
+-- writer sends (see ledger_before_insert).
+CREATE SEQUENCE poolkeeper.transactions_id_seq;
+
 CREATE TABLE poolkeeper.transactions (
-    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              bigint PRIMARY KEY,
     pool_id         bigint NOT NULL,
     investor_id     bigint NOT NULL,
     kind            text NOT NULL
@@ -16,6 +20,7 @@ CREATE TABLE poolkeeper.transactions (
     reverses_id     bigint REFERENCES poolkeeper.transactions (id),
     metadata        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(metadata) = 'object')
 );
+ALTER SEQUENCE poolkeeper.transactions_id_seq OWNED BY poolkeeper.transactions.id;
 -- No foreign key to positions: the trigger only accepts a row whose position
 -- it has just updated, and positions are never deleted. (The key's check
 -- would cost every post a second lookup of the same row.)

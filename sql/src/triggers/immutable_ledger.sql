@@ -5,6 +5,7 @@
 CREATE FUNCTION poolkeeper.reject_ledger_change()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'PKS09',

@@ -6,14 +6,24 @@
 -- PostgreSQL re-checks the WHERE clause on the latest row version after a
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
 -- finds no row, ledger_refusal raises the reason.
+--
+-- The database assigns id and recorded_at whatever the writer sends, so
+-- INSERT ... ON CONFLICT can never skip a row after its position moved: the id
+-- is always new, a used idempotency key is refused here (PKS08) under an
+-- advisory lock on the key, and a second reversal is refused (PKS06) under
+-- the original's row lock. (Under REPEATABLE READ or SERIALIZABLE these two
+-- checks see the transaction's snapshot: use post_transaction there, which
+-- turns a concurrent duplicate into a serialization failure.)
 CREATE FUNCTION poolkeeper.ledger_before_insert()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_original poolkeeper.transactions;
     v_delta    numeric;
     v_minor    smallint;
+    v_used_by  bigint;
 BEGIN
     IF NEW.reverses_id IS NOT NULL THEN
         -- Lock the original so that concurrent reversals of it queue up here.
@@ -45,18 +55,26 @@ BEGIN
         v_delta := NEW.amount;
     END IF;
 
+    NEW.id := nextval('poolkeeper.transactions_id_seq');
     NEW.occurred_at := coalesce(NEW.occurred_at, now());
     NEW.metadata := coalesce(NEW.metadata, '{}');
-    -- One test for every field on the hot path; ledger_row_refusal says which.
+    -- One test of every field on the hot path; check_ledger_row says which failed.
     IF NEW.pool_id IS NULL OR NEW.investor_id IS NULL
        OR NEW.kind IS NULL OR NEW.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
        OR NEW.amount IS NULL OR NOT (NEW.amount > 0 AND NEW.amount < 1e18)
        OR NEW.occurred_at IN ('infinity', '-infinity') OR NEW.occurred_at > now() + interval '5 minutes'
        OR length(NEW.idempotency_key) NOT BETWEEN 1 AND 255
-       OR jsonb_typeof(NEW.metadata) <> 'object' OR pg_column_size(NEW.metadata) > 65536 THEN
-        PERFORM poolkeeper.ledger_row_refusal(NEW);
+       OR jsonb_typeof(NEW.metadata) <> 'object' OR octet_length(NEW.metadata::text) > 65536 THEN
+        PERFORM poolkeeper.check_ledger_row(NEW);
     END IF;
-    NEW.recorded_at := clock_timestamp();
+    IF NEW.idempotency_key IS NOT NULL THEN
+        PERFORM poolkeeper.lock_idempotency_key(NEW.idempotency_key);
+        SELECT id INTO v_used_by FROM poolkeeper.transactions WHERE idempotency_key = NEW.idempotency_key;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKS08',
+                MESSAGE = format('idempotency key %L was used for ledger row %s', NEW.idempotency_key, v_used_by);
+        END IF;
+    END IF;
 
     CASE NEW.kind
         WHEN 'contribution' THEN
@@ -79,6 +97,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);
     END IF;
+    -- Taken once the position is locked: later than the commit of whatever
+    -- opened or closed the position before this row.
+    NEW.recorded_at := clock_timestamp();
     IF NEW.amount <> round(NEW.amount, v_minor) THEN
         PERFORM poolkeeper.checked_amount(NEW.amount, v_minor, 'amount');
     END IF;

@@ -43,7 +43,15 @@ SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, 
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''fee'', 5, ''fee-1'', ''2026-01-03'')', :usd, :ann),
                              'PKS08', NULL, 'same key, another occurred_at');
 SELECT * FROM pktest.refused(format('INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, idempotency_key) VALUES (%s, %s, ''contribution'', 500, ''wire-1'')', :usd, :ann),
-                             '23505', NULL, 'a plain INSERT cannot reuse a key');
+                             'PKS08', format('idempotency key ''wire-1'' was used for ledger row %s', :first), 'a plain INSERT cannot reuse a key');
+SELECT * FROM pktest.refused(format('INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, idempotency_key) VALUES (%s, %s, ''contribution'', 500, ''wire-1'') ON CONFLICT DO NOTHING', :usd, :ann),
+                             'PKS08', NULL, 'INSERT ... ON CONFLICT DO NOTHING cannot skip a row after moving its position');
+SELECT * FROM pktest.refused(format('INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, idempotency_key) VALUES (%s, %s, ''contribution'', 1, ''dup''), (%s, %s, ''contribution'', 1, ''dup'') ON CONFLICT DO NOTHING', :usd, :ann, :usd, :ann),
+                             'PKS08', NULL, 'nor can it within one statement');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', NULL, ''wire-1'')', :usd, :ann),
+                             'PKA02', 'amount must not be NULL', 'a used key with a NULL amount is an amount error, not a conflict');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 500, ''wire-1'', NULL, ''[]'')', :usd, :ann),
+                             'PKA01', 'metadata must be a JSON object of at most 64 kB', 'a used key with bad metadata is a metadata error');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''withdrawal'', 10000, ''too-much'')', :usd, :ann),
                              'PKS04', NULL, 'a refused keyed post');
 SELECT lives_ok(format('SELECT poolkeeper.post_transaction(%s, %s, ''withdrawal'', 100, ''too-much'')', :usd, :ann),

@@ -32,8 +32,12 @@ SELECT * FROM pktest.refused(format('UPDATE poolkeeper.positions SET contributed
 SELECT * FROM pktest.refused(format('DELETE FROM poolkeeper.positions WHERE pool_id = %s', :usd), 'PKS09',
                              NULL, 'a direct DELETE of a position');
 SELECT * FROM pktest.refused('TRUNCATE poolkeeper.positions CASCADE', 'PKS09', NULL, 'TRUNCATE of positions');
-SELECT * FROM pktest.refused(format('INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount) VALUES (1, %s, %s, ''contribution'', 1)', :usd, :ann),
-                             '428C9', NULL, 'ledger ids come from the database');
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount) VALUES (:c1, :usd, :ann, 'contribution', 1)
+ON CONFLICT (id) DO NOTHING RETURNING id AS given \gset
+SELECT isnt(:given::bigint, :c1::bigint, 'a ledger id given by the writer is replaced by the database''s, so ON CONFLICT (id) skips nothing');
+SELECT is((SELECT contributed::text FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :ann), '101.00',
+          'and the row and its position change both landed');
+SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -119,6 +119,22 @@ SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, 
                              'idempotency_key must be 1 to 255 characters long', 'empty idempotency key');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 1, repeat(''k'', 256))', :usd, :ann), 'PKA01',
                              'idempotency_key must be 1 to 255 characters long', 'idempotency key too long');
+CREATE TEMP TABLE big_metadata AS SELECT jsonb_build_object('x', repeat('a', 1000000)) AS m;
+SELECT * FROM pktest.refused(format('INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, metadata) SELECT %s, %s, ''contribution'', 1, m FROM big_metadata', :usd, :ann),
+                             'PKA01', 'metadata must be a JSON object of at most 64 kB', 'a compressed 1 MB metadata value from a table');
+-- Functions pin their search_path: a look-alike round() or >= earlier on the
+-- caller's path changes nothing.
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.round(numeric, smallint) RETURNS numeric LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION evil.round(numeric, integer) RETURNS numeric LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION evil.ge(numeric, integer) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.>= (LEFTARG = numeric, RIGHTARG = integer, FUNCTION = evil.ge);
+SET LOCAL search_path = evil, public;
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 0.001)', :usd, :ann), 'PKA02',
+                             'amount 0.001 has more than 2 decimal places', 'a look-alike round() on the caller''s search_path');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''withdrawal'', 1)', :usd, :ann), 'PKS04',
+                             NULL, 'a look-alike >= on the caller''s search_path');
+RESET search_path;
 SELECT is((SELECT count(*)::int FROM poolkeeper.verify()), 0, 'verify() finds nothing wrong');
 
 SELECT * FROM finish();

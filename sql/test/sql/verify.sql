@@ -27,23 +27,41 @@ SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position
 ROLLBACK TO clean;
 SELECT col_has_check('poolkeeper', 'positions', 'net_invested',
                      'a CHECK constraint stops a negative net_invested even with triggers off');
-INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurred_at, recorded_at, reverses_id)
-VALUES (:usd, :ann, 'fee', 1, now(), now(), :c1);
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, reverses_id)
+VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'fee', 1, now(), clock_timestamp(), :c1);
 SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_reversal')$$,
               'a reversal that does not match its row');
 ROLLBACK TO clean;
-INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurred_at, recorded_at)
-VALUES (:usd, :ann, 'contribution', 0.001, now(), now());
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at)
+VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'contribution', 0.001, now(), clock_timestamp());
 SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_amount')$$,
               'an amount with more decimals than the currency has');
 ROLLBACK TO clean;
-UPDATE poolkeeper.memberships SET left_at = now() WHERE pool_id = :usd AND investor_id = :ann;
+UPDATE poolkeeper.memberships SET left_at = clock_timestamp() WHERE pool_id = :usd AND investor_id = :ann;
 SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_state_mismatch'), ('position_without_membership')$$,
               'money held by somebody who is no longer a member');
 ROLLBACK TO clean;
 UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = :usd AND investor_id = :bob;
 SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_state_mismatch')$$,
                   'a member''s position closed behind poolkeeper''s back');
+ROLLBACK TO clean;
+-- With the rules on but positions reopened behind poolkeeper's back, posts
+-- land where they must not; verify() still sees it from the timestamps.
+SET LOCAL session_replication_role = origin;
+SELECT poolkeeper.close_pool(:usd) \gset ignored_
+UPDATE poolkeeper.positions SET is_open = true WHERE pool_id = :usd AND investor_id = :ann;
+SELECT poolkeeper.post_transaction(:usd, :ann, 'contribution', 1) \gset ignored_
+UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('row_in_closed_pool')$$,
+                  'a ledger row recorded after its pool closed');
+ROLLBACK TO clean;
+SET LOCAL session_replication_role = origin;
+SELECT poolkeeper.remove_investor(:usd, :bob) \gset ignored_
+UPDATE poolkeeper.positions SET is_open = true WHERE pool_id = :usd AND investor_id = :bob;
+SELECT poolkeeper.post_transaction(:usd, :bob, 'contribution', 1) \gset ignored_
+UPDATE poolkeeper.positions SET is_open = false WHERE pool_id = :usd AND investor_id = :bob;
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('row_outside_membership'), ('position_without_membership')$$,
+              'a ledger row recorded while its investor was not a member');
 ROLLBACK TO clean;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'and clean again after each rollback');
 

@@ -1,12 +1,14 @@
--- ledger_row_refusal: raises what is wrong with the fields of ledger row
--- p_row on its own, before any lookup: NULL pool or investor (PKA01), an
--- unknown kind (PKA04), an amount out of range (PKA02), an occurred_at that is
--- infinite or in the future (PKA01), a bad idempotency key or metadata
--- (PKA01). Called by ledger_before_insert only when its one combined test of
--- these fields failed.
-CREATE FUNCTION poolkeeper.ledger_row_refusal(p_row poolkeeper.transactions)
+-- check_ledger_row: raises what is wrong with the fields of ledger row p_row
+-- on their own, before any lookup: a NULL pool or investor (PKA01), an
+-- unknown kind (PKA04), an amount out of range (PKA02), an occurred_at that
+-- is infinite or in the future (PKA01), a bad idempotency key (PKA01) or
+-- metadata that is not a JSON object of at most 64 kB (PKA01). Returns when
+-- nothing is wrong. ledger_before_insert tests the same conditions at once on
+-- its hot path and calls this only to say which one failed.
+CREATE FUNCTION poolkeeper.check_ledger_row(p_row poolkeeper.transactions)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF p_row.pool_id IS NULL OR p_row.investor_id IS NULL THEN
@@ -25,6 +27,9 @@ BEGIN
     IF length(p_row.idempotency_key) NOT BETWEEN 1 AND 255 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
     END IF;
-    RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'metadata must be a JSON object of at most 64 kB';
+    -- Measured as text: a stored value may be compressed, and its stored size say little.
+    IF jsonb_typeof(p_row.metadata) <> 'object' OR octet_length(p_row.metadata::text) > 65536 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'metadata must be a JSON object of at most 64 kB';
+    END IF;
 END;
 $$;
