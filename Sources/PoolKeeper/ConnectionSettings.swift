@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOSSL
 import PostgresNIO
 
@@ -43,70 +46,116 @@ public struct ConnectionSettings: Sendable, Equatable {
     }
 
     /// Settings from libpq's environment variables, with libpq's defaults:
-    /// the Debian socket folder, port 5432, the OS user, a database named
-    /// after the user. Throws `.invalidConfiguration` for a malformed value.
+    /// the Debian socket folder, port 5432, the operating-system user, a
+    /// database named after the user. Throws `.invalidConfiguration` for a
+    /// malformed value.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
-        func value(_ name: String) -> String? {
-            guard let value = environment[name], !value.isEmpty else { return nil }
-            return value
-        }
-        let port = try parsePort(value("PGPORT"))
-        let username = value("PGUSER") ?? value("USER") ?? "postgres"
-        return Self(
-            endpoint: endpoint(host: value("PGHOST") ?? "/var/run/postgresql", port: port),
-            username: username,
-            password: value("PGPASSWORD"),
-            database: value("PGDATABASE") ?? username,
-            tlsMode: try parseTLSMode(value("PGSSLMODE")),
-            tlsRootCertificatePath: value("PGSSLROOTCERT")
-        )
+        try resolve(keywords: [:], environment: environment)
     }
 
-    /// Settings from a URL such as `postgres://user:secret@db.example.com:5432/pools?sslmode=require`.
-    /// As in libpq, a `host` query parameter may name a unix-socket folder:
-    /// `postgres:///pools?host=/run/postgresql`. What the URL leaves out is taken
-    /// from `environment`, as libpq does.
+    /// Settings from a URL such as `postgres://user:secret@db.example.com:5432/pools?sslmode=require`,
+    /// read as libpq reads it: query parameters (`host`, `port`, `user`,
+    /// `password`, `dbname`, `sslmode`, `sslrootcert`) win over the parts of
+    /// the address, a `host` parameter starting with `/` names a unix-socket
+    /// folder (`postgres:///pools?host=/run/postgresql`), and what the URL
+    /// leaves out comes from `environment`, then from libpq's defaults.
     public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard let components = URLComponents(string: url),
               components.scheme == "postgres" || components.scheme == "postgresql" else {
             throw PoolKeeperError(code: .invalidConfiguration, message: "not a postgres:// URL: \(url)")
         }
-        var defaults = try Self.fromEnvironment(environment)
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        let port = try components.port ?? Self.parsePort(query["port"] ?? environment["PGPORT"])
-        if let host = query["host"] ?? components.percentEncodedHost.flatMap({ $0.isEmpty ? nil : $0.removingPercentEncoding }) {
-            defaults.endpoint = Self.endpoint(host: host, port: port)
-        } else if case .unixSocket = defaults.endpoint {
-            defaults.endpoint = Self.endpoint(host: environment["PGHOST"] ?? "/var/run/postgresql", port: port)
+        var keywords: [String: String] = [:]
+        if var host = components.host, !host.isEmpty {
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            keywords["host"] = host.removingPercentEncoding ?? host
         }
-        if let user = components.user, !user.isEmpty { defaults.username = user }
-        if let password = components.password { defaults.password = password }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        if !path.isEmpty { defaults.database = path }
-        if let mode = query["sslmode"] { defaults.tlsMode = try Self.parseTLSMode(mode) }
-        if let root = query["sslrootcert"] { defaults.tlsRootCertificatePath = root }
-        self = defaults
+        if let port = components.port { keywords["port"] = String(port) }
+        if let user = components.percentEncodedUser, !user.isEmpty { keywords["user"] = user.removingPercentEncoding ?? user }
+        if let password = components.percentEncodedPassword { keywords["password"] = password.removingPercentEncoding ?? password }
+        let path = components.percentEncodedPath.hasPrefix("/") ? String(components.percentEncodedPath.dropFirst()) : components.percentEncodedPath
+        if !path.isEmpty { keywords["dbname"] = path.removingPercentEncoding ?? path }
+        for item in components.queryItems ?? [] {
+            if let value = item.value { keywords[item.name] = value }
+        }
+        self = try Self.resolve(keywords: keywords, environment: environment)
     }
 
-    /// The PostgresNIO configuration for these settings.
+    /// libpq's order: a keyword given in the URL, else its environment variable, else the default.
+    private static func resolve(keywords: [String: String], environment: [String: String]) throws -> Self {
+        func pick(_ keyword: String, _ variable: String) -> String? {
+            if let value = keywords[keyword], !value.isEmpty { return value }
+            if let value = environment[variable], !value.isEmpty { return value }
+            return nil
+        }
+        let port = try parsePort(pick("port", "PGPORT"))
+        let username = pick("user", "PGUSER") ?? operatingSystemUser(environment)
+        return Self(
+            endpoint: endpoint(host: pick("host", "PGHOST") ?? "/var/run/postgresql", port: port),
+            username: username,
+            password: pick("password", "PGPASSWORD"),
+            database: pick("dbname", "PGDATABASE") ?? username,
+            tlsMode: try parseTLSMode(pick("sslmode", "PGSSLMODE")),
+            tlsRootCertificatePath: pick("sslrootcert", "PGSSLROOTCERT")
+        )
+    }
+
+    /// The name of the user this process runs as, as libpq takes it.
+    private static func operatingSystemUser(_ environment: [String: String]) -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+            return String(cString: name)
+        }
+        return environment["USER"] ?? "postgres"
+    }
+
+    /// The PostgresNIO client (pool) configuration for these settings.
     public func postgresConfiguration() throws -> PostgresClient.Configuration {
         switch endpoint {
         case .unixSocket(let path):
             return PostgresClient.Configuration(unixSocketPath: path, username: username, password: password, database: database)
         case .tcp(let host, let port):
+            let tls: PostgresClient.Configuration.TLS
+            switch tlsPolicy() {
+            case .none: tls = .disable
+            case .prefer(let configuration): tls = .prefer(configuration)
+            case .require(let configuration): tls = .require(configuration)
+            }
             return PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                                database: database, tls: try tls())
+                                                database: database, tls: tls)
         }
     }
 
-    private func tls() throws -> PostgresClient.Configuration.TLS {
+    /// The PostgresNIO configuration of a single connection for these settings.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        switch endpoint {
+        case .unixSocket(let path):
+            return PostgresConnection.Configuration(unixSocketPath: path, username: username, password: password, database: database)
+        case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            switch tlsPolicy() {
+            case .none: tls = .disable
+            case .prefer(let configuration): tls = .prefer(try NIOSSLContext(configuration: configuration))
+            case .require(let configuration): tls = .require(try NIOSSLContext(configuration: configuration))
+            }
+            return PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                    database: database, tls: tls)
+        }
+    }
+
+    /// Whether and how TLS is used, with libpq's meaning of each sslmode.
+    enum TLSPolicy {
+        case none
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
+    func tlsPolicy() -> TLSPolicy {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let tlsRootCertificatePath {
             configuration.trustRoots = .file(tlsRootCertificatePath)
         }
         switch tlsMode {
         case .disable:
-            return .disable
+            return .none
         case .allow, .prefer:
             configuration.certificateVerification = .none
             return .prefer(configuration)

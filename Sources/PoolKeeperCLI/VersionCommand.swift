@@ -17,7 +17,10 @@ struct VersionCommand: AsyncParsableCommand {
         let client = try PoolKeeperClient(settings: connection.settings(), maximumConnections: 1, logger: logger)
         do {
             let version = try await connection.withTimeout(running: client) {
-                try await client.extensionVersion()
+                // One direct connection first: a wrong password or database is
+                // reported at once, in the server's words.
+                try await client.checkConnection()
+                return try await client.extensionVersion()
             }
             print("poolkeeper \(version)")
         } catch let error as PoolKeeperError {

@@ -1,4 +1,5 @@
 import Foundation
+import PoolKeeper
 import Testing
 
 /// Runs the `poolkeeper` executable built next to this test bundle.
@@ -43,10 +44,40 @@ struct CommandLineTests {
         #expect(ContinuousClock.now - start < .seconds(15))
     }
 
+    @Test("an unknown database is reported in the server's words, at once")
+    func unknownDatabase() throws {
+        let start = ContinuousClock.now
+        let result = try runPoolKeeper(["version"], environment: ["PGDATABASE": "no_such_database"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("3D000"))
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test("a malformed setting is refused before connecting")
     func malformedSetting() throws {
         let result = try runPoolKeeper(["version"], environment: ["PGPORT": "not-a-port"])
         #expect(result.status != 0)
         #expect(result.error.contains("invalidConfiguration"))
+    }
+}
+
+@Suite("checkConnection() reports the server's own error at once")
+struct CheckConnectionTests {
+    @Test("an unknown database is the server's 3D000, not a lost connection")
+    func unknownDatabase() async throws {
+        var settings = try ConnectionSettings.fromEnvironment()
+        settings.database = "no_such_database"
+        let client = try PoolKeeperClient(settings: settings, logger: TestDatabase.logger)
+        let start = ContinuousClock.now
+        await #expect { try await client.checkConnection() } throws: { error in
+            (error as? PoolKeeperError)?.sqlState == "3D000"
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test("the private database answers")
+    func reachable() async throws {
+        let client = try PoolKeeperClient(settings: .fromEnvironment(), logger: TestDatabase.logger)
+        try await client.checkConnection()
     }
 }

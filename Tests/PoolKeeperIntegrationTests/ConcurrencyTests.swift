@@ -45,7 +45,7 @@ struct ConcurrencyTests {
             }
 
             #expect(total.unexpected.isEmpty, "unexpected errors: \(total.unexpected.prefix(5))")
-            #expect(Set(total.rejected.keys).isSubset(of: ["PKS04", "PKS06"]), "rejections: \(total.rejected)")
+            #expect(total.rejected["PKS04", default: 0] > 0, "the mix should run positions dry now and then")
             #expect(total.postCount > 0)
             let problems = try await scalar(client, "SELECT count(*) FROM poolkeeper.verify()")
             #expect(problems == 0, "verify() found \(problems) problems")

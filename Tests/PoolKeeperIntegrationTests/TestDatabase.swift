@@ -38,11 +38,17 @@ struct Fixture: Sendable {
         var investors: [Int64] = []
         for index in 0..<count {
             let investor = try await scalar(client, "SELECT poolkeeper.create_investor(\("investor \(tag)-\(index)"))")
-            try await client.postgres.query("SELECT poolkeeper.add_investor(\(pool), \(investor))", logger: TestDatabase.logger)
+            try await execute(client, "SELECT poolkeeper.add_investor(\(pool), \(investor))")
             investors.append(investor)
         }
         return Fixture(pool: pool, investors: investors)
     }
+}
+
+/// Runs a query and reads all its rows, so that an error the server raises
+/// while producing them is thrown here.
+func execute(_ client: PoolKeeperClient, _ query: PostgresQuery) async throws {
+    for try await _ in try await client.postgres.query(query, logger: TestDatabase.logger) {}
 }
 
 /// The single bigint a query returns.

@@ -1,3 +1,4 @@
+import Foundation
 import PoolKeeper
 import Testing
 
@@ -23,11 +24,12 @@ struct ConnectionSettingsTests {
         #expect(settings.database == "app", "the database defaults to the user name, as in libpq")
     }
 
-    @Test("libpq defaults when nothing is set")
+    @Test("libpq defaults when nothing is set: the operating-system user, whatever USER says")
     func defaults() throws {
-        let settings = try ConnectionSettings.fromEnvironment(["USER": "ada"])
-        #expect(settings.endpoint == .unixSocket(path: "/var/run/postgresql/.s.PGSQL.5432"))
-        #expect(settings.username == "ada")
+        let settings = try ConnectionSettings.fromEnvironment(["USER": "somebody-else", "PGHOST": ""])
+        #expect(settings.endpoint == .unixSocket(path: "/var/run/postgresql/.s.PGSQL.5432"), "an empty PGHOST counts as unset")
+        #expect(settings.username == ProcessInfo.processInfo.userName)
+        #expect(settings.database == ProcessInfo.processInfo.userName)
         #expect(settings.tlsMode == .prefer)
     }
 
@@ -52,7 +54,7 @@ struct ConnectionSettingsTests {
 
     @Test("a URL with a host query parameter names a socket folder")
     func urlWithSocket() throws {
-        let settings = try ConnectionSettings(url: "postgresql:///pools?host=/run/pg&port=5433", environment: ["USER": "ada"])
+        let settings = try ConnectionSettings(url: "postgresql:///pools?host=/run/pg&port=5433", environment: ["PGUSER": "ada"])
         #expect(settings.endpoint == .unixSocket(path: "/run/pg/.s.PGSQL.5433"))
         #expect(settings.username == "ada")
         #expect(settings.database == "pools")
@@ -64,6 +66,36 @@ struct ConnectionSettingsTests {
                                               environment: ["PGHOST": "/tmp/pg", "PGPORT": "6000", "PGUSER": "bob"])
         #expect(settings.endpoint == .unixSocket(path: "/tmp/pg/.s.PGSQL.6000"))
         #expect(settings.username == "bob")
+    }
+
+    @Test("the URL's port applies to a host from PGHOST")
+    func urlPortWithEnvironmentHost() throws {
+        let settings = try ConnectionSettings(url: "postgres:///pools?port=54329", environment: ["PGHOST": "127.0.0.1"])
+        #expect(settings.endpoint == .tcp(host: "127.0.0.1", port: 54329))
+    }
+
+    @Test("the database defaults to the URL's user, not PGUSER's")
+    func databaseDefaultsToURLUser() throws {
+        let settings = try ConnectionSettings(url: "postgres://alice@/?host=/tmp", environment: ["PGUSER": "nobody"])
+        #expect(settings.username == "alice")
+        #expect(settings.database == "alice")
+    }
+
+    @Test("an IPv6 address loses its brackets")
+    func ipv6() throws {
+        let settings = try ConnectionSettings(url: "postgres://[::1]:5433/db", environment: [:])
+        #expect(settings.endpoint == .tcp(host: "::1", port: 5433))
+    }
+
+    @Test("query parameters win over the address, as in libpq")
+    func queryParametersWin() throws {
+        let settings = try ConnectionSettings(
+            url: "postgres://a:x@db.example.com:5432/one?port=6543&user=b&password=y&dbname=two&sslmode=disable", environment: [:])
+        #expect(settings.endpoint == .tcp(host: "db.example.com", port: 6543))
+        #expect(settings.username == "b")
+        #expect(settings.password == "y")
+        #expect(settings.database == "two")
+        #expect(settings.tlsMode == .disable)
     }
 
     @Test("a URL of another scheme is refused")

@@ -44,7 +44,11 @@ same_data() { [ "$(snapshot "$src")" = "$(snapshot "$dst")" ]; }
 verify_clean() { [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]; }
 next_id_is_new() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 1)")" = 7 ]; }
 key_replays() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1')")" = 1 ]; }
-closed_stays_closed() { ! q -d "$dst" -c "SELECT poolkeeper.post_transaction(2, 1, 'contribution', 1)" 2>/dev/null; }
+closed_stays_closed() {
+    local out
+    out=$(q -d "$dst" -v VERBOSITY=sqlstate -c "SELECT poolkeeper.post_transaction(2, 1, 'contribution', 1)" 2>&1 || true)
+    [ "$out" = "ERROR:  PKS01" ]
+}
 
 check "the restored ledger, positions, memberships and pools equal the originals" same_data
 check "verify() finds nothing wrong after the restore" verify_clean
@@ -53,5 +57,5 @@ check "idempotency keys replay after the restore" key_replays
 check "a pool closed before the dump stays closed" closed_stays_closed
 check "verify() finds nothing wrong after posting on the restored database" verify_clean
 echo "1..$n"
-q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst"
+q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst" >/dev/null
 [ "$failed" -eq 0 ]
