@@ -1,6 +1,7 @@
 -- ledger_before_insert: every rule of a new ledger row, for every writer
 -- (post_transaction, reverse_transaction or a plain INSERT). It checks the
--- row's own fields (ledger_row_refusal raises what is wrong with them), then applies it to its position in one UPDATE that
+-- row's own fields (check_ledger_row says what is wrong with them), then
+-- applies it to its position in one UPDATE that
 -- succeeds only if the position is open (pool open, investor a member) and
 -- stays non-negative. The row lock serializes posts on one position, and
 -- PostgreSQL re-checks the WHERE clause on the latest row version after a
