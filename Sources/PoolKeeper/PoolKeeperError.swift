@@ -11,10 +11,10 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a value to compare with the static members.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case invalidArgument, invalidAmount, unknownCurrency, invalidKind, unknownRole
+            case invalidArgument, invalidAmount, unknownCurrency, invalidKind, unknownRole, invalidCursor
             case notFound, poolClosed, notAMember, alreadyAMember, insufficientPosition
             case positionNotZero, alreadyReversed, notReversible, idempotencyConflict
-            case immutableLedger, roleAlreadyMapped, permissionDenied
+            case immutableLedger, roleAlreadyMapped, feedAfterWrite, permissionDenied
             case serializationFailure, deadlockDetected, connectionLost
             case extensionNotInstalled, invalidConfiguration, server
         }
@@ -32,6 +32,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let invalidKind = Self(.invalidKind)
         /// The login role does not exist (PKA05).
         public static let unknownRole = Self(.unknownRole)
+        /// The feed cursor is malformed or belongs to the other feed (PKA06).
+        public static let invalidCursor = Self(.invalidCursor)
         /// A pool, investor, manager or ledger row with that id does not exist (PKN01-PKN04).
         public static let notFound = Self(.notFound)
         /// The pool is closed (PKS01).
@@ -54,6 +56,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let immutableLedger = Self(.immutableLedger)
         /// The login role already belongs to another manager or investor (PKS10).
         public static let roleAlreadyMapped = Self(.roleAlreadyMapped)
+        /// The feed was read in a transaction that had already written (PKS11).
+        public static let feedAfterWrite = Self(.feedAfterWrite)
         /// The database role lacks the privilege (42501).
         public static let permissionDenied = Self(.permissionDenied)
         /// A serializable transaction conflicted with another; retry it (40001).
@@ -79,6 +83,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case "PKA03": self = .unknownCurrency
             case "PKA04": self = .invalidKind
             case "PKA05": self = .unknownRole
+            case "PKA06": self = .invalidCursor
             case "PKN01", "PKN02", "PKN03", "PKN04": self = .notFound
             case "PKS01": self = .poolClosed
             case "PKS02": self = .notAMember
@@ -90,6 +95,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case "PKS08": self = .idempotencyConflict
             case "PKS09": self = .immutableLedger
             case "PKS10": self = .roleAlreadyMapped
+            case "PKS11": self = .feedAfterWrite
             case "42501": self = .permissionDenied
             case "40001": self = .serializationFailure
             case "40P01": self = .deadlockDetected

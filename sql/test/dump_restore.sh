@@ -19,11 +19,13 @@ SELECT poolkeeper.create_manager('M');
 SELECT poolkeeper.create_pool(1, 'Open', 'USD'), poolkeeper.create_pool(1, 'Closed later', 'JPY');
 SELECT poolkeeper.create_investor('A'), poolkeeper.create_investor('B');
 SELECT poolkeeper.add_investor(p, i) FROM generate_series(1, 2) p, generate_series(1, 2) i;
+SELECT poolkeeper.set_alert_rule(NULL, 900), poolkeeper.set_alert_rule(1, 75, '30 seconds');
 SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1'), poolkeeper.post_transaction(1, 2, 'contribution', 50),
        poolkeeper.post_transaction(1, 1, 'withdrawal', 30), poolkeeper.post_transaction(2, 1, 'contribution', 1000),
        poolkeeper.post_transaction(2, 2, 'distribution', 7);
 SELECT poolkeeper.reverse_transaction(2, 'entered twice');
 SELECT poolkeeper.remove_investor(1, 2);
+SELECT poolkeeper.raise_alert('spike', 1, '{"n_short": 9}', 'spike-1');
 SELECT poolkeeper.close_pool(2);
 SQL
 "$bindir/pg_dump" -d "$src" -f "$dump" 2>/dev/null
@@ -33,7 +35,9 @@ snapshot() {
     q -d "$1" -c "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM poolkeeper.transactions t" \
               -c "SELECT md5(string_agg(p::text, ',' ORDER BY pool_id, investor_id)) FROM poolkeeper.positions p" \
               -c "SELECT md5(string_agg(m::text, ',' ORDER BY id)) FROM poolkeeper.memberships m" \
-              -c "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM poolkeeper.pools p"
+              -c "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM poolkeeper.pools p" \
+              -c "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM poolkeeper.alerts a" \
+              -c "SELECT md5(string_agg(r::text, ',' ORDER BY pool_id NULLS FIRST)) FROM poolkeeper.alert_rules r"
 }
 n=0; failed=0
 check() {  # check DESCRIPTION COMMAND...: one TAP line
@@ -50,11 +54,26 @@ closed_stays_closed() {
     [ "$out" = "ERROR:  PKS01" ]
 }
 
-check "the restored ledger, positions, memberships and pools equal the originals" same_data
+has_alerts() { [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.alerts')" = 3 ]; }
+rebased_feed() {
+    q -d "$dst" -c 'SELECT poolkeeper.rebase_feed()' >/dev/null &&
+    [ "$(q -d "$dst" -c 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM poolkeeper.transactions_after(NULL)')" = "1,2,3,4,5,6" ] &&
+    [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.alerts_after(NULL)')" = 3 ] &&
+    [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.transactions_after(poolkeeper.feed_cursor())')" = 0 ]
+}
+alert_rules_apply() {
+    [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 76) IS NOT NULL")" = t ] &&
+    [ "$(q -d "$dst" -c "SELECT count(*) FROM poolkeeper.alerts")" = 4 ]
+}
+
+check "the restored ledger, positions, memberships, pools, alerts and rules equal the originals" same_data
+check "the alerts came along" has_alerts
+check "after rebase_feed(), the feeds hand out every restored row once from the start, and none from now" rebased_feed
 check "verify() finds nothing wrong after the restore" verify_clean
 check "the id sequence continues after the restored rows" next_id_is_new
 check "idempotency keys replay after the restore" key_replays
 check "a pool closed before the dump stays closed" closed_stays_closed
+check "the restored alert rules apply to new posts" alert_rules_apply
 check "verify() finds nothing wrong after posting on the restored database" verify_clean
 echo "1..$n"
 q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst" >/dev/null

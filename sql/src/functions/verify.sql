@@ -6,7 +6,10 @@
 -- open exactly when its pool is open and its investor a member, and is kept
 -- in its pool's currency; only current members hold a non-zero net position;
 -- every ledger row was recorded while its pool was open and its investor a
--- member.
+-- member; net_invested is contributed - withdrawn - fees; each ledger row has
+-- a known kind, a valid idempotency key and object metadata; a position's
+-- copies of its currency's minor units and its pool's alert threshold are
+-- current.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -41,6 +44,28 @@ AS $$
                   pool_id, investor_id, contributed, withdrawn, distributed, fees, net_invested)
       FROM poolkeeper.positions
      WHERE least(contributed, withdrawn, distributed, fees, net_invested) < 0
+    UNION ALL
+    SELECT 'net_invested_mismatch',
+           format('pool %s investor %s: net_invested %s but contributed - withdrawn - fees is %s',
+                  pool_id, investor_id, net_invested, contributed - withdrawn - fees)
+      FROM poolkeeper.positions
+     WHERE net_invested <> contributed - withdrawn - fees
+    UNION ALL
+    SELECT 'stale_position_copy',
+           format('pool %s investor %s: minor_units %s and alert_threshold %s, but the currency has %s and the rule says %s',
+                  p.pool_id, p.investor_id, p.minor_units, coalesce(p.alert_threshold::text, 'NULL'),
+                  c.minor_units, coalesce(e.alert_threshold::text, 'NULL'))
+      FROM poolkeeper.positions p
+      JOIN poolkeeper.currencies c ON c.code = p.currency
+      JOIN poolkeeper.effective_alert_rules e ON e.pool_id = p.pool_id
+     WHERE p.minor_units <> c.minor_units OR p.alert_threshold IS DISTINCT FROM e.alert_threshold
+    UNION ALL
+    SELECT 'bad_ledger_field', format('ledger row %s: kind %s, idempotency key of %s characters, metadata of type %s',
+                                      id, kind, length(idempotency_key), jsonb_typeof(metadata))
+      FROM poolkeeper.transactions
+     WHERE kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
+        OR length(idempotency_key) NOT BETWEEN 1 AND 255
+        OR jsonb_typeof(metadata) <> 'object'
     UNION ALL
     SELECT 'bad_reversal',
            format('ledger row %s reverses %s, which %s', r.id, r.reverses_id,

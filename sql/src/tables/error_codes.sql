@@ -13,6 +13,7 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKA03', 'unknown_currency',      'the currency is not an ISO 4217 code known to poolkeeper.currencies'),
     ('PKA04', 'invalid_kind',          'the transaction kind is not contribution, withdrawal, distribution or fee'),
     ('PKA05', 'unknown_role',          'the login role does not exist'),
+    ('PKA06', 'invalid_cursor',        'the feed cursor is malformed or belongs to the other feed'),
     ('PKN01', 'pool_not_found',        'no pool has that id'),
     ('PKN02', 'investor_not_found',    'no investor has that id'),
     ('PKN03', 'manager_not_found',     'no manager has that id'),
@@ -26,4 +27,5 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKS07', 'not_reversible',        'the ledger row is itself a reversal, or a reversal does not match the row it reverses'),
     ('PKS08', 'idempotency_conflict',  'the idempotency key was used before for a different request'),
     ('PKS09', 'immutable_ledger',      'ledger rows and positions are never updated or deleted directly; post a reversal'),
-    ('PKS10', 'role_already_mapped',   'the login role already belongs to another manager or investor');
+    ('PKS10', 'role_already_mapped',   'the login role already belongs to another manager or investor'),
+    ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written');

@@ -1,23 +1,30 @@
 -- One investor's running totals in one pool, kept exact by the ledger trigger
 -- in the same database transaction as each ledger row. All four totals are net
--- of reversals. Distributions are paid from proceeds: they neither reduce
--- net_invested nor are limited by it.
+-- of reversals; net_invested is contributed - withdrawn - fees, kept by the
+-- same UPDATE (verify() checks it). Distributions are paid from proceeds:
+-- they neither reduce net_invested nor are limited by it.
 --
 -- is_open says whether the position takes ledger rows: the pool is open and
 -- the investor a current member. add_investor, remove_investor and close_pool
 -- set it while holding the row lock, so a post that waited for that lock sees
 -- the new value when PostgreSQL re-checks its WHERE clause.
+--
+-- minor_units (the currency's decimals) and alert_threshold (the pool's
+-- effective large_transaction_threshold, NULL when off) are copies that let a
+-- post read everything it needs from the row it updates; add_investor and the
+-- alert_rules trigger keep them current, and verify() checks them.
 CREATE TABLE poolkeeper.positions (
-    pool_id      bigint NOT NULL REFERENCES poolkeeper.pools (id),
-    investor_id  bigint NOT NULL REFERENCES poolkeeper.investors (id),
-    currency     text NOT NULL REFERENCES poolkeeper.currencies (code),
-    contributed  numeric NOT NULL DEFAULT 0 CHECK (contributed >= 0),
-    withdrawn    numeric NOT NULL DEFAULT 0 CHECK (withdrawn >= 0),
-    distributed  numeric NOT NULL DEFAULT 0 CHECK (distributed >= 0),
-    fees         numeric NOT NULL DEFAULT 0 CHECK (fees >= 0),
-    net_invested numeric GENERATED ALWAYS AS (contributed - withdrawn - fees) STORED
-                 CHECK (net_invested >= 0),
-    is_open      boolean NOT NULL DEFAULT true,
+    pool_id         bigint NOT NULL REFERENCES poolkeeper.pools (id),
+    investor_id     bigint NOT NULL REFERENCES poolkeeper.investors (id),
+    currency        text NOT NULL REFERENCES poolkeeper.currencies (code),
+    contributed     poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
+    withdrawn       poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
+    distributed     poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
+    fees            poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
+    net_invested    poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
+    is_open         boolean NOT NULL DEFAULT true,
+    minor_units     smallint NOT NULL,
+    alert_threshold numeric,
     PRIMARY KEY (pool_id, investor_id)
 ) WITH (fillfactor = 70);  -- room for HOT updates: positions change on every post
 

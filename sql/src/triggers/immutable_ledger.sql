@@ -20,13 +20,34 @@ CREATE TRIGGER transactions_append_only
 CREATE TRIGGER transactions_no_truncate
     BEFORE TRUNCATE ON poolkeeper.transactions
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+-- guard_position_update: a direct UPDATE of positions (trigger depth 0) may
+-- change is_open and alert_threshold only; the totals, identity, currency and
+-- minor units change only through the ledger trigger.
+CREATE FUNCTION poolkeeper.guard_position_update()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (OLD.pool_id, OLD.investor_id, OLD.currency, OLD.minor_units,
+        OLD.contributed, OLD.withdrawn, OLD.distributed, OLD.fees, OLD.net_invested)
+       IS DISTINCT FROM
+       (NEW.pool_id, NEW.investor_id, NEW.currency, NEW.minor_units,
+        NEW.contributed, NEW.withdrawn, NEW.distributed, NEW.fees, NEW.net_invested) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS09',
+            MESSAGE = 'UPDATE of the totals of poolkeeper.positions is not allowed: they change only with the ledger; post a transaction or a reversal instead';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- The WHEN clause is all a post pays for this guard (the trigger's own
+-- UPDATE runs at depth 1), so it stays this small.
 CREATE TRIGGER positions_ledger_only
     BEFORE UPDATE ON poolkeeper.positions
     FOR EACH ROW
-    WHEN (pg_catalog.pg_trigger_depth() = 0
-          AND (OLD.pool_id, OLD.investor_id, OLD.currency, OLD.contributed, OLD.withdrawn, OLD.distributed, OLD.fees)
-              IS DISTINCT FROM (NEW.pool_id, NEW.investor_id, NEW.currency, NEW.contributed, NEW.withdrawn, NEW.distributed, NEW.fees))
-    EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+    WHEN (pg_catalog.pg_trigger_depth() = 0)
+    EXECUTE FUNCTION poolkeeper.guard_position_update();
 CREATE TRIGGER positions_no_delete
     BEFORE DELETE ON poolkeeper.positions
     FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change();

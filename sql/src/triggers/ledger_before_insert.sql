@@ -6,7 +6,10 @@
 -- stays non-negative. The row lock serializes posts on one position, and
 -- PostgreSQL re-checks the WHERE clause on the latest row version after a
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
--- finds no row, ledger_refusal raises the reason.
+-- finds no row, ledger_refusal raises the reason. A row other than a
+-- reversal whose amount is above the pool's large_transaction_threshold
+-- raises an alert in the same database transaction (raise_large_transaction_alert).
+-- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
 -- INSERT ... ON CONFLICT can never skip a row after its position moved: the id
@@ -23,8 +26,10 @@ AS $$
 DECLARE
     v_original poolkeeper.transactions;
     v_delta    numeric;
-    v_minor    smallint;
-    v_used_by  bigint;
+    v_minor     smallint;
+    v_threshold numeric;
+    v_currency  text;
+    v_used_by   bigint;
 BEGIN
     IF NEW.reverses_id IS NOT NULL THEN
         -- Lock the original so that concurrent reversals of it queue up here.
@@ -77,23 +82,28 @@ BEGIN
         END IF;
     END IF;
 
+    -- Each UPDATE also returns what the rest of the trigger needs, so a post
+    -- reads no other table.
     CASE NEW.kind
         WHEN 'contribution' THEN
-            UPDATE poolkeeper.positions SET contributed = contributed + v_delta
+            UPDATE poolkeeper.positions
+               SET contributed = contributed + v_delta, net_invested = net_invested + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
-            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
+            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
         WHEN 'withdrawal' THEN
-            UPDATE poolkeeper.positions SET withdrawn = withdrawn + v_delta
+            UPDATE poolkeeper.positions
+               SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
+            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
         WHEN 'fee' THEN
-            UPDATE poolkeeper.positions SET fees = fees + v_delta
+            UPDATE poolkeeper.positions
+               SET fees = fees + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
+            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
         ELSE
             UPDATE poolkeeper.positions SET distributed = distributed + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
-            RETURNING (SELECT minor_units FROM poolkeeper.currencies WHERE code = currency) INTO v_minor;
+            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
     END CASE;
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);
@@ -105,6 +115,11 @@ BEGIN
         PERFORM poolkeeper.checked_amount(NEW.amount, v_minor, 'amount');
     END IF;
     NEW.amount := round(NEW.amount, v_minor);
+    NEW.xact_id := pg_current_xact_id();
+    -- NULL threshold: alerts off for the pool.
+    IF NEW.amount > v_threshold AND NEW.reverses_id IS NULL THEN
+        PERFORM poolkeeper.raise_large_transaction_alert(NEW, v_threshold, v_currency);
+    END IF;
     RETURN NEW;
 END;
 $$;

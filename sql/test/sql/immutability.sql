@@ -23,12 +23,20 @@ SELECT * FROM pktest.refused(format('UPDATE poolkeeper.transactions SET metadata
 SELECT * FROM pktest.refused(format('DELETE FROM poolkeeper.transactions WHERE id = %s', :c1), 'PKS09',
                              'DELETE on poolkeeper.transactions is not allowed: the ledger is append-only; post a reversal instead',
                              'DELETE of a ledger row');
-SELECT * FROM pktest.refused('TRUNCATE poolkeeper.transactions', 'PKS09',
+-- The alert log refers to the ledger, so a plain TRUNCATE stops there first.
+SELECT * FROM pktest.refused('TRUNCATE poolkeeper.transactions', '0A000', NULL, 'TRUNCATE of the ledger');
+SELECT * FROM pktest.refused('TRUNCATE poolkeeper.transactions CASCADE', 'PKS09',
                              'TRUNCATE on poolkeeper.transactions is not allowed: the ledger is append-only; post a reversal instead',
-                             'TRUNCATE of the ledger');
+                             'TRUNCATE ... CASCADE of the ledger');
 SELECT * FROM pktest.refused(format('UPDATE poolkeeper.positions SET contributed = 1e6 WHERE pool_id = %s', :usd), 'PKS09',
-                             'UPDATE on poolkeeper.positions is not allowed: the ledger is append-only; post a reversal instead',
+                             'UPDATE of the totals of poolkeeper.positions is not allowed: they change only with the ledger; post a transaction or a reversal instead',
                              'a direct UPDATE of a position');
+SELECT * FROM pktest.refused(format('UPDATE poolkeeper.positions SET net_invested = 0 WHERE pool_id = %s', :usd), 'PKS09',
+                             NULL, 'a direct UPDATE of net_invested');
+SELECT * FROM pktest.refused(format('UPDATE poolkeeper.positions SET minor_units = 4 WHERE pool_id = %s', :usd), 'PKS09',
+                             NULL, 'a direct UPDATE of a position''s minor units');
+SELECT * FROM pktest.refused(format('UPDATE poolkeeper.positions SET currency = ''EUR'' WHERE pool_id = %s', :usd), 'PKS09',
+                             NULL, 'a direct UPDATE of a position''s currency');
 SELECT * FROM pktest.refused(format('DELETE FROM poolkeeper.positions WHERE pool_id = %s', :usd), 'PKS09',
                              NULL, 'a direct DELETE of a position');
 SELECT * FROM pktest.refused('TRUNCATE poolkeeper.positions CASCADE', 'PKS09', NULL, 'TRUNCATE of positions');

@@ -32,23 +32,35 @@ INSERT INTO objects_before SELECT * FROM db_objects;
 
 CREATE EXTENSION poolkeeper;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.1.0', 'poolkeeper 0.1.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.2.0', 'poolkeeper 0.2.0 is installed');
 SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                   WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
                     AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),
           'schema poolkeeper belongs to the extension');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'poolkeeper'), false, 'it is not relocatable');
 SELECT tables_are('poolkeeper',
-    ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions'],
+    ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions',
+          'alert_rules', 'alerts'],
     'the documented relations exist');
 SELECT columns_are('poolkeeper', 'transactions',
-    ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata'],
+    ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata', 'xact_id'],
     'transactions has the documented columns');
 SELECT columns_are('poolkeeper', 'positions',
-    ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open'],
+    ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open',
+          'minor_units', 'alert_threshold'],
     'positions has the documented columns');
 SELECT col_type_is('poolkeeper', 'transactions', 'amount', 'numeric', 'amounts are exact numerics');
-SELECT col_type_is('poolkeeper', 'positions', 'net_invested', 'numeric', 'positions are exact numerics');
+SELECT col_type_is('poolkeeper', 'positions', 'net_invested', 'poolkeeper', 'nonnegative_total', 'positions are a domain ...');
+SELECT is((SELECT format_type(typbasetype, typtypmod) FROM pg_type WHERE oid = 'poolkeeper.nonnegative_total'::regtype), 'numeric',
+          '... over exact numerics');
+SELECT columns_are('poolkeeper', 'alerts',
+    ARRAY['id', 'kind', 'pool_id', 'transaction_id', 'details', 'raised_at', 'dedupe_key', 'xact_id'],
+    'alerts has the documented columns');
+SELECT columns_are('poolkeeper', 'alert_rules',
+    ARRAY['pool_id', 'large_transaction_threshold', 'spike_short_window', 'spike_baseline_window', 'spike_factor',
+          'spike_min_count', 'enabled', 'updated_at'],
+    'alert_rules has the documented columns');
+SELECT has_view('poolkeeper', 'effective_alert_rules', 'view effective_alert_rules');
 SELECT has_function('poolkeeper', 'create_manager', ARRAY['text', 'name'], 'create_manager(text, name)');
 SELECT has_function('poolkeeper', 'create_investor', ARRAY['text', 'name'], 'create_investor(text, name)');
 SELECT has_function('poolkeeper', 'create_pool', ARRAY['bigint', 'text', 'text'], 'create_pool(bigint, text, text)');
@@ -59,10 +71,18 @@ SELECT has_function('poolkeeper', 'post_transaction',
     ARRAY['bigint', 'bigint', 'text', 'numeric', 'text', 'timestamp with time zone', 'jsonb'], 'post_transaction(...)');
 SELECT has_function('poolkeeper', 'reverse_transaction', ARRAY['bigint', 'text'], 'reverse_transaction(bigint, text)');
 SELECT has_function('poolkeeper', 'verify', ARRAY[]::text[], 'verify()');
-SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 19, 'error_codes documents 19 SQLSTATEs');
+SELECT has_function('poolkeeper', 'set_alert_rule',
+    ARRAY['bigint', 'numeric', 'interval', 'interval', 'numeric', 'integer', 'boolean'], 'set_alert_rule(...)');
+SELECT has_function('poolkeeper', 'drop_alert_rule', ARRAY['bigint'], 'drop_alert_rule(bigint)');
+SELECT has_function('poolkeeper', 'raise_alert', ARRAY['text', 'bigint', 'jsonb', 'text', 'bigint'], 'raise_alert(...)');
+SELECT has_function('poolkeeper', 'transactions_after', ARRAY['text', 'integer'], 'transactions_after(text, integer)');
+SELECT has_function('poolkeeper', 'alerts_after', ARRAY['text', 'integer'], 'alerts_after(text, integer)');
+SELECT has_function('poolkeeper', 'feed_cursor', ARRAY[]::text[], 'feed_cursor()');
+SELECT has_function('poolkeeper', 'rebase_feed', ARRAY[]::text[], 'rebase_feed()');
+SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 21, 'error_codes documents 21 SQLSTATEs');
 SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 11,
-          'pg_dump keeps the rows of the six data tables and their five sequences');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 14,
+          'pg_dump keeps the rows of the eight data tables and their six sequences');
 
 DROP EXTENSION poolkeeper CASCADE;
 
@@ -84,7 +104,9 @@ CREATE FUNCTION pktest.state() RETURNS text LANGUAGE sql AS $$
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.pools x),
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.memberships x),
         (SELECT string_agg(x::text, ',' ORDER BY pool_id, investor_id) FROM poolkeeper.positions x),
-        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.transactions x)))
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.transactions x),
+        (SELECT string_agg(x::text, ',' ORDER BY pool_id NULLS FIRST) FROM poolkeeper.alert_rules x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.alerts x)))
 $$;
 -- pktest.refused(sql, sqlstate, message, description): the call fails with
 -- that SQLSTATE and message, and poolkeeper's data is unchanged afterwards.

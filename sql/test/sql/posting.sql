@@ -39,7 +39,7 @@ SELECT poolkeeper.post_transaction(:usd, :ann, 'withdrawal', 60) \gset ignored_
 SELECT results_eq('SELECT * FROM ann_usd', $$VALUES ('100.00', '90.25', '500.00', '9.75', '0.00')$$,
                   'a withdrawal may take net_invested to exactly zero');
 SELECT poolkeeper.post_transaction(:usd, :bob, 'contribution', 0.10), poolkeeper.post_transaction(:usd, :bob, 'contribution', 0.20) \gset ignored_
-SELECT is((SELECT contributed FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 0.30, '0.10 + 0.20 is exactly 0.30');
+SELECT is((SELECT contributed::numeric FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 0.30, '0.10 + 0.20 is exactly 0.30');
 SELECT poolkeeper.post_transaction(:jpy, :ann, 'contribution', 1000) AS y1 \gset
 SELECT is((SELECT amount::text FROM poolkeeper.transactions WHERE id = :y1), '1000', 'JPY amounts have no decimals');
 SELECT poolkeeper.post_transaction(:kwd, :ann, 'contribution', 1.234) AS k1 \gset
@@ -55,7 +55,7 @@ INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurre
 VALUES (:usd, :bob, 'contribution', 5, '2020-01-01', '1999-01-01') RETURNING id AS raw \gset
 SELECT ok((SELECT recorded_at >= now() FROM poolkeeper.transactions WHERE id = :raw),
           'a recorded_at given by the caller is replaced by the database''s clock');
-SELECT is((SELECT contributed FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob),
+SELECT is((SELECT contributed::numeric FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob),
           999999999999999999.99 + 0.30 + 1 + 5, 'a plain INSERT into the ledger updates the position too');
 
 -- Amounts

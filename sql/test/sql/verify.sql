@@ -23,17 +23,37 @@ SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() returns no rows w
 SET LOCAL session_replication_role = replica;
 SAVEPOINT clean;
 UPDATE poolkeeper.positions SET contributed = 99 WHERE pool_id = :usd AND investor_id = :ann;
-SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch')$$, 'a position that differs from its ledger');
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('net_invested_mismatch')$$,
+              'a position that differs from its ledger');
 ROLLBACK TO clean;
-SELECT col_has_check('poolkeeper', 'positions', 'net_invested',
-                     'a CHECK constraint stops a negative net_invested even with triggers off');
-INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, reverses_id)
-VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'fee', 1, now(), clock_timestamp(), :c1);
+SELECT throws_ok(format('UPDATE poolkeeper.positions SET net_invested = -1 WHERE pool_id = %s AND investor_id = %s', :usd, :ann),
+                 '23514', NULL, 'the totals'' domain stops a negative net_invested even with triggers off');
+SELECT throws_ok(format('UPDATE poolkeeper.positions SET fees = -1 WHERE pool_id = %s AND investor_id = %s', :usd, :ann),
+                 '23514', NULL, 'and a negative fee total');
+UPDATE poolkeeper.positions SET net_invested = net_invested + 1 WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('net_invested_mismatch')$$,
+                  'a net_invested that is not contributed - withdrawn - fees');
+ROLLBACK TO clean;
+UPDATE poolkeeper.positions SET alert_threshold = 1 WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('stale_position_copy')$$,
+                  'a position whose copy of the alert threshold is stale');
+ROLLBACK TO clean;
+UPDATE poolkeeper.positions SET minor_units = 3 WHERE pool_id = :usd AND investor_id = :ann;
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('stale_position_copy')$$,
+                  'a position whose copy of the minor units is stale');
+ROLLBACK TO clean;
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, xact_id, metadata)
+VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'gift', 1, now(), clock_timestamp(), pg_current_xact_id(), '[]');
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('bad_ledger_field')$$,
+                  'a ledger row with an unknown kind and metadata that is not an object');
+ROLLBACK TO clean;
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, xact_id, reverses_id)
+VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'fee', 1, now(), clock_timestamp(), pg_current_xact_id(), :c1);
 SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_reversal')$$,
               'a reversal that does not match its row');
 ROLLBACK TO clean;
-INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at)
-VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'contribution', 0.001, now(), clock_timestamp());
+INSERT INTO poolkeeper.transactions (id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, xact_id)
+VALUES (nextval('poolkeeper.transactions_id_seq'), :usd, :ann, 'contribution', 0.001, now(), clock_timestamp(), pg_current_xact_id());
 SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('bad_amount')$$,
               'an amount with more decimals than the currency has');
 ROLLBACK TO clean;

@@ -1,0 +1,50 @@
+-- raise_alert: records an alert of kind p_kind ('large_transaction' or
+-- 'spike') for pool p_pool_id, for spike monitors and other producers, and
+-- returns its id; the alert is announced on poolkeeper_alerts at commit.
+-- Returns NULL, and announces nothing, when an alert with p_dedupe_key
+-- exists: of two sessions racing with one key, the second waits for the
+-- first and gets NULL if it commits. p_details is a JSON object of at most
+-- 8 kB; p_transaction_id, if given, is a ledger row of that pool.
+-- PKA01 for a bad argument, PKN01 for an unknown pool, PKN04 for an unknown
+-- ledger row.
+CREATE FUNCTION poolkeeper.raise_alert(
+    p_kind text, p_pool_id bigint, p_details jsonb, p_dedupe_key text, p_transaction_id bigint DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id        bigint;
+    v_ledger_pool bigint;
+BEGIN
+    IF p_kind IS NULL OR p_kind NOT IN ('large_transaction', 'spike') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('alert kind %L is not large_transaction or spike', p_kind);
+    END IF;
+    PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');
+    IF NOT EXISTS (SELECT 1 FROM poolkeeper.pools WHERE id = p_pool_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', p_pool_id);
+    END IF;
+    IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' OR octet_length(p_details::text) > 8192 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'details must be a JSON object of at most 8 kB';
+    END IF;
+    IF p_dedupe_key IS NULL OR length(p_dedupe_key) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'dedupe_key must be 1 to 255 characters long';
+    END IF;
+    IF p_transaction_id IS NOT NULL THEN
+        SELECT pool_id INTO v_ledger_pool FROM poolkeeper.transactions WHERE id = p_transaction_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKN04', MESSAGE = format('ledger row %s does not exist', p_transaction_id);
+        END IF;
+        IF v_ledger_pool <> p_pool_id THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKA01',
+                MESSAGE = format('ledger row %s belongs to pool %s, not pool %s', p_transaction_id, v_ledger_pool, p_pool_id);
+        END IF;
+    END IF;
+    INSERT INTO poolkeeper.alerts (kind, pool_id, transaction_id, details, dedupe_key)
+    VALUES (p_kind, p_pool_id, p_transaction_id, p_details, p_dedupe_key)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$$;

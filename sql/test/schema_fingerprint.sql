@@ -1,0 +1,53 @@
+-- One line per object of extension poolkeeper with its full definition, in
+-- a stable order: two databases with equal fingerprints have the same
+-- extension schema. Used by upgrade.sh to compare an upgraded install with a
+-- fresh one.
+WITH members AS (
+    SELECT d.classid, d.objid
+      FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+     WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
+)
+SELECT line FROM (
+    SELECT 'function ' || pg_get_functiondef(p.oid) AS line
+      FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
+    UNION ALL
+    SELECT format('column %s.%s #%s %s notnull=%s default=%s generated=%s', c.relname, a.attname, a.attnum,
+                  format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                  pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated)
+      FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+    UNION ALL
+    SELECT format('relation %s kind=%s options=%s', c.relname, c.relkind, c.reloptions)
+      FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+    UNION ALL
+    SELECT format('index %s', pg_get_indexdef(i.indexrelid))
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+      JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+    UNION ALL
+    SELECT format('constraint %s on %s: %s', co.conname, co.conrelid::regclass, pg_get_constraintdef(co.oid))
+      FROM pg_constraint co
+      JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = co.conrelid
+    UNION ALL
+    SELECT format('domain %s %s: %s', t.typname, format_type(t.typbasetype, t.typtypmod), pg_get_constraintdef(co.oid))
+      FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
+      LEFT JOIN pg_constraint co ON co.contypid = t.oid
+    UNION ALL
+    SELECT format('trigger %s', pg_get_triggerdef(tg.oid))
+      FROM pg_trigger tg
+      JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = tg.tgrelid
+     WHERE NOT tg.tgisinternal
+    UNION ALL
+    SELECT format('view %s: %s', c.relname, pg_get_viewdef(c.oid))
+      FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+     WHERE c.relkind = 'v'
+    UNION ALL
+    SELECT format('config %s %s', cfg::regclass, cond)
+      FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(cfg, cond)
+     WHERE e.extname = 'poolkeeper'
+    UNION ALL
+    SELECT format('error code %s %s %s', sqlstate, name, meaning) FROM poolkeeper.error_codes
+    UNION ALL
+    SELECT format('currency %s %s', code, minor_units) FROM poolkeeper.currencies
+) lines
+ORDER BY line;

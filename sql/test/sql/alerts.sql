@@ -1,0 +1,133 @@
+-- Alert rules and the alert log: set_alert_rule's checks, which rule is in
+-- force, large_transaction alerts raised by the ledger trigger (strictly
+-- above the threshold, never for reversals, gone with a rollback), and
+-- raise_alert with its dedupe key. Notifications themselves are tested from
+-- Python in test/listen/ (psql cannot wait for them).
+\set ECHO none
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+SET client_min_messages = warning;
+SET intervalstyle = postgres;
+BEGIN;
+SELECT no_plan();
+
+SELECT poolkeeper.create_manager('M') AS mgr \gset
+SELECT poolkeeper.create_pool(:mgr, 'USD pool', 'USD') AS usd \gset
+SELECT poolkeeper.create_pool(:mgr, 'JPY pool', 'JPY') AS jpy \gset
+SELECT poolkeeper.create_investor('Ann') AS ann \gset
+SELECT poolkeeper.add_investor(:usd, :ann), poolkeeper.add_investor(:jpy, :ann) \gset ignored_
+
+-- Rules: what is in force, and where it comes from.
+SELECT results_eq(format('SELECT source, alert_threshold, spike_short_window, spike_baseline_window, spike_factor, spike_min_count
+                            FROM poolkeeper.effective_alert_rules WHERE pool_id = %s', :usd),
+                  $$VALUES ('built-in', NULL::numeric, interval '1 minute', interval '1 hour', 10::numeric, 5)$$,
+                  'with no rows, a pool has the built-in rule: no threshold, 1 minute against 1 hour, factor 10, at least 5');
+SELECT poolkeeper.set_alert_rule(NULL, 1000) \gset ignored_
+SELECT poolkeeper.set_alert_rule(:jpy, 50000, '30 seconds', '2 hours', 4, 3) \gset ignored_
+SELECT results_eq(format('SELECT pool_id, source, alert_threshold FROM poolkeeper.effective_alert_rules WHERE pool_id IN (%s, %s) ORDER BY pool_id', :usd, :jpy),
+                  format($$VALUES (%s::bigint, 'default', 1000::numeric), (%s, 'pool', 50000)$$, :usd, :jpy),
+                  'the default row applies to pools without their own');
+SELECT results_eq(format('SELECT alert_threshold FROM poolkeeper.positions WHERE investor_id = %s ORDER BY pool_id', :ann),
+                  $$VALUES (1000::numeric), (50000)$$, 'positions carry the threshold in force');
+SELECT poolkeeper.set_alert_rule(:usd, 10, p_enabled => false) \gset ignored_
+SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :ann), NULL,
+          'a disabled pool rule turns the pool''s alerts off, whatever the default says');
+SELECT is(poolkeeper.drop_alert_rule(:usd), true, 'drop_alert_rule removes a pool''s own rule');
+SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :ann), 1000::numeric,
+          'and the pool follows the default again');
+SELECT is(poolkeeper.drop_alert_rule(:usd), false, 'dropping a rule that is not there says so');
+SELECT poolkeeper.create_investor('Bob') AS bob \gset
+SELECT poolkeeper.add_investor(:usd, :bob) \gset ignored_
+SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 1000::numeric,
+          'a new member''s position starts with the threshold in force');
+UPDATE poolkeeper.alert_rules SET large_transaction_threshold = 2000 WHERE pool_id IS NULL;
+SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 2000::numeric,
+          'a change of alert_rules by hand reaches the positions too');
+SELECT poolkeeper.set_alert_rule(NULL, 1000) \gset ignored_
+SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() agrees with every copy');
+
+-- set_alert_rule refuses bad values and writes nothing.
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, -1)', 'PKA01',
+    'large_transaction_threshold -1 is not NULL or a finite amount of at least 0', 'a negative threshold');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, ''NaN'')', 'PKA01', NULL, 'a NaN threshold');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, ''Infinity'')', 'PKA01', NULL, 'an infinite threshold');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_factor => 1)', 'PKA01',
+    'spike_factor 1 is not above 1 and at most 1000000', 'a factor of 1');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_factor => 0.5)', 'PKA01', NULL, 'a factor below 1');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_factor => NULL)', 'PKA01', NULL, 'a NULL factor');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_short_window => ''0 seconds'')', 'PKA01',
+    'spike_short_window 00:00:00 is not a whole number of seconds from 1 second to 1 day', 'an empty short window');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_baseline_window => ''-1 hour'')', 'PKA01',
+    NULL, 'a negative baseline window');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_short_window => ''1.5 seconds'')', 'PKA01',
+    NULL, 'a window that is not whole seconds');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_baseline_window => ''1 month'')', 'PKA01',
+    NULL, 'a window of a month');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_min_count => 0)', 'PKA01',
+    'spike_min_count 0 is not from 1 to 1000000', 'a minimum count below 1');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_enabled => NULL)', 'PKA01', NULL, 'a NULL enabled');
+SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(999999, 1)', 'PKN01', 'pool 999999 does not exist', 'an unknown pool');
+
+-- large_transaction alerts from the ledger trigger.
+SELECT count(*) AS before FROM poolkeeper.alerts \gset
+SELECT poolkeeper.post_transaction(:usd, :ann, 'contribution', 1000) \gset ignored_
+SELECT is((SELECT count(*) FROM poolkeeper.alerts), :before::bigint, 'an amount equal to the threshold raises nothing');
+SELECT poolkeeper.post_transaction(:usd, :ann, 'contribution', 1000.01) AS big \gset
+SELECT results_eq(format('SELECT kind, pool_id, transaction_id, dedupe_key, details FROM poolkeeper.alerts WHERE transaction_id = %s', :big),
+                  format($$VALUES ('large_transaction', %s::bigint, %s::bigint, 'large_transaction:%s',
+                                   '{"amount": "1000.01", "currency": "USD", "threshold": "1000", "investor_id": %s,
+                                     "transaction_kind": "contribution"}'::jsonb)$$, :usd, :big, :big, :ann),
+                  'an amount above the threshold raises one large_transaction alert, amounts as strings');
+SELECT is((SELECT raised_at FROM poolkeeper.alerts WHERE transaction_id = :big),
+          (SELECT recorded_at FROM poolkeeper.transactions WHERE id = :big), 'raised when the row was recorded');
+SELECT poolkeeper.post_transaction(:usd, :ann, 'withdrawal', 1500) \gset ignored_
+SELECT poolkeeper.post_transaction(:usd, :ann, 'distribution', 5000) AS dist \gset
+SELECT is((SELECT array_agg(details->>'transaction_kind' ORDER BY id) FROM poolkeeper.alerts WHERE pool_id = :usd),
+          ARRAY['contribution', 'withdrawal', 'distribution'], 'every kind of row is measured against the threshold');
+SELECT count(*) AS before FROM poolkeeper.alerts \gset
+SELECT poolkeeper.reverse_transaction(:dist, 'paid twice') \gset ignored_
+SELECT is((SELECT count(*) FROM poolkeeper.alerts), :before::bigint, 'a reversal raises nothing, however large');
+SAVEPOINT before_rollback;
+SELECT poolkeeper.post_transaction(:usd, :ann, 'contribution', 99999) \gset ignored_
+ROLLBACK TO before_rollback;
+SELECT is((SELECT count(*) FROM poolkeeper.alerts), :before::bigint, 'a rolled-back post leaves no alert');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transaction(%s, %s, ''withdrawal'', 1000000)', :usd, :ann), 'PKS04',
+                             NULL, 'a refused post above the threshold');
+INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount) VALUES (:jpy, :ann, 'contribution', 50001) RETURNING id AS raw \gset
+SELECT is((SELECT details->>'threshold' FROM poolkeeper.alerts WHERE transaction_id = :raw), '50000',
+          'a plain INSERT into the ledger is measured against its own pool''s rule');
+
+-- raise_alert
+SELECT poolkeeper.raise_alert('spike', :usd, '{"n_short": 12}', 'spike:usd:1') AS s1 \gset
+SELECT results_eq(format('SELECT kind, pool_id, transaction_id, details FROM poolkeeper.alerts WHERE id = %s', :s1),
+                  format($$VALUES ('spike', %s::bigint, NULL::bigint, '{"n_short": 12}'::jsonb)$$, :usd),
+                  'raise_alert records the alert and returns its id');
+SELECT is(poolkeeper.raise_alert('spike', :usd, '{"n_short": 13}', 'spike:usd:1'), NULL, 'a second alert under the same key returns NULL');
+SELECT is((SELECT count(*) FROM poolkeeper.alerts WHERE dedupe_key = 'spike:usd:1'), 1::bigint, 'and writes nothing');
+SELECT isnt(poolkeeper.raise_alert('large_transaction', :usd, '{}', 'by-hand', :big), NULL, 'an alert may name a ledger row of its pool');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''fire'', %s, ''{}'', ''k'')', :usd), 'PKA01',
+                             'alert kind ''fire'' is not large_transaction or spike', 'an unknown alert kind');
+SELECT * FROM pktest.refused('SELECT poolkeeper.raise_alert(''spike'', 999999, ''{}'', ''k'')', 'PKN01', NULL, 'an unknown pool');
+SELECT * FROM pktest.refused('SELECT poolkeeper.raise_alert(''spike'', NULL, ''{}'', ''k'')', 'PKA01', NULL, 'a NULL pool');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''[1]'', ''k'')', :usd), 'PKA01',
+                             'details must be a JSON object of at most 8 kB', 'details that are not an object');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, NULL, ''k'')', :usd), 'PKA01', NULL, 'NULL details');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, jsonb_build_object(''x'', repeat(''a'', 9000)), ''k'')', :usd),
+                             'PKA01', NULL, 'details over 8 kB');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', '''')', :usd), 'PKA01',
+                             'dedupe_key must be 1 to 255 characters long', 'an empty dedupe key');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', NULL)', :usd), 'PKA01', NULL, 'a NULL dedupe key');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', repeat(''k'', 256))', :usd), 'PKA01',
+                             NULL, 'a dedupe key over 255 characters');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', 999999)', :usd), 'PKN04',
+                             'ledger row 999999 does not exist', 'an unknown ledger row');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', %s)', :jpy, :big), 'PKA01',
+                             format('ledger row %s belongs to pool %s, not pool %s', :big, :usd, :jpy), 'a ledger row of another pool');
+INSERT INTO poolkeeper.alerts (kind, pool_id, dedupe_key, xact_id) VALUES ('spike', :usd, 'by-insert', '5') RETURNING xact_id AS given \gset
+SELECT is(:'given'::xid8, pg_current_xact_id(), 'an alert written by hand gets its transaction''s id, whatever it says');
+SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
+
+SELECT * FROM finish();
+ROLLBACK;
