@@ -5,10 +5,13 @@
 -- 0.1.0 -> 0.2.0: tables
 -- 0.1.0 -> 0.2.0, tables: alert rules and the alert log, the feed's xact_id,
 -- positions' totals as a domain (no per-statement CHECK constraints), and
--- the copies a post reads from its position row.
+-- the currency's minor units copied into positions.
 INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKA06', 'invalid_cursor',        'the feed cursor is malformed or belongs to the other feed'),
     ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written');
+UPDATE poolkeeper.error_codes
+   SET meaning = 'ledger rows, positions and alerts are never updated or deleted directly; post a reversal'
+ WHERE sqlstate = 'PKS09';
 
 CREATE DOMAIN poolkeeper.nonnegative_total AS numeric
     CHECK (VALUE >= 0);
@@ -30,8 +33,7 @@ ALTER TABLE poolkeeper.positions
     ALTER COLUMN net_invested TYPE poolkeeper.nonnegative_total,
     ALTER COLUMN net_invested SET DEFAULT 0,
     ALTER COLUMN net_invested SET NOT NULL,
-    ADD COLUMN minor_units smallint,
-    ADD COLUMN alert_threshold numeric;
+    ADD COLUMN minor_units smallint;
 UPDATE poolkeeper.positions p SET minor_units = c.minor_units
   FROM poolkeeper.currencies c WHERE c.code = p.currency;
 ALTER TABLE poolkeeper.positions ALTER COLUMN minor_units SET NOT NULL;
@@ -81,7 +83,8 @@ CREATE TABLE poolkeeper.alert_rules (
 );
 
 -- src/tables/alerts.sql
--- The alert log: every alert ever raised, one row each, never rewritten.
+-- The alert log: every alert ever raised, one row each, append-only like
+-- the ledger (alerts_append_only).
 -- kind is large_transaction (raised by the ledger trigger, in the same
 -- database transaction as the row) or spike (raised by a spike monitor
 -- through raise_alert). dedupe_key is unique: raising an alert twice under
@@ -94,9 +97,10 @@ CREATE TABLE poolkeeper.alerts (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind           text NOT NULL CHECK (kind IN ('large_transaction', 'spike')),
     pool_id        bigint NOT NULL REFERENCES poolkeeper.pools (id),
-    -- Deferred: a large_transaction alert is written by the ledger row's
-    -- BEFORE INSERT trigger, before the row itself.
-    transaction_id bigint REFERENCES poolkeeper.transactions (id) DEFERRABLE INITIALLY DEFERRED,
+    -- No foreign key: a large_transaction alert is written by its ledger
+    -- row's BEFORE INSERT trigger, before the row exists, and ledger rows are
+    -- never deleted. raise_alert checks the row; verify() checks them all.
+    transaction_id bigint,
     details        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(details) = 'object'),
     raised_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
     dedupe_key     text NOT NULL UNIQUE CHECK (length(dedupe_key) BETWEEN 1 AND 255),
@@ -173,30 +177,10 @@ BEGIN
 END;
 $$;
 
--- src/functions/alert_rule_lock.sql
--- lock_alert_rules: a transaction-scoped advisory lock (class 20556) that
--- orders changes of alert rules (exclusive) against new positions (shared),
--- so that every position's copy of its pool's threshold is current: a new
--- position either sees the committed rule or is updated by the rule change.
-CREATE OR REPLACE FUNCTION poolkeeper.lock_alert_rules(p_exclusive boolean)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF p_exclusive THEN
-        PERFORM pg_advisory_xact_lock(20556, 0);
-    ELSE
-        PERFORM pg_advisory_xact_lock_shared(20556, 0);
-    END IF;
-END;
-$$;
-
 -- src/functions/add_investor.sql
 -- add_investor: makes p_investor_id a current member of open pool p_pool_id,
 -- with an optional commitment in the pool's currency, and opens (or reopens)
--- the investor's position there, with its pool's alert threshold.
--- PKS03 if already a member.
+-- the investor's position there. PKS03 if already a member.
 CREATE OR REPLACE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
@@ -222,16 +206,11 @@ BEGIN
     INSERT INTO poolkeeper.memberships (pool_id, investor_id, commitment)
     VALUES (p_pool_id, p_investor_id, v_commitment);
     -- Totals start at the currency's scale, so sums display as 100.00, not 100.
-    -- The threshold is read under the alert-rules lock (lock_alert_rules).
-    PERFORM poolkeeper.lock_alert_rules(false);
-    INSERT INTO poolkeeper.positions AS pos
-           (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees, net_invested,
-            minor_units, alert_threshold)
-    SELECT p_pool_id, p_investor_id, p.currency, v_zero, v_zero, v_zero, v_zero, v_zero, v_minor, e.alert_threshold
-      FROM poolkeeper.pools p
-      JOIN poolkeeper.effective_alert_rules e ON e.pool_id = p.id
-     WHERE p.id = p_pool_id
-    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true, alert_threshold = excluded.alert_threshold;
+    INSERT INTO poolkeeper.positions
+           (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees, net_invested, minor_units)
+    SELECT p_pool_id, p_investor_id, currency, v_zero, v_zero, v_zero, v_zero, v_zero, v_minor
+      FROM poolkeeper.pools WHERE id = p_pool_id
+    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true;
 END;
 $$;
 
@@ -265,8 +244,10 @@ $$;
 -- PostgreSQL re-checks the WHERE clause on the latest row version after a
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
 -- finds no row, ledger_refusal raises the reason. A row other than a
--- reversal whose amount is above the pool's large_transaction_threshold
--- raises an alert in the same database transaction (raise_large_transaction_alert).
+-- reversal whose amount is above the threshold of the pool's alert rule in
+-- force (effective_alert_rules, read by the same UPDATE under its snapshot)
+-- raises an alert in the same database transaction
+-- (raise_large_transaction_alert).
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -340,28 +321,44 @@ BEGIN
         END IF;
     END IF;
 
-    -- Each UPDATE also returns what the rest of the trigger needs, so a post
-    -- reads no other table.
+    -- Each UPDATE also returns what the rest of the trigger needs: the
+    -- currency and the threshold of the pool's own rule, else the default.
     CASE NEW.kind
         WHEN 'contribution' THEN
             UPDATE poolkeeper.positions
                SET contributed = contributed + v_delta, net_invested = net_invested + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         WHEN 'withdrawal' THEN
             UPDATE poolkeeper.positions
                SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         WHEN 'fee' THEN
             UPDATE poolkeeper.positions
                SET fees = fees + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         ELSE
             UPDATE poolkeeper.positions SET distributed = distributed + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
     END CASE;
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);
@@ -382,10 +379,28 @@ BEGIN
 END;
 $$;
 
+-- src/triggers/immutable_ledger.sql (functions)
+-- reject_ledger_change: ledger rows are never updated, deleted or truncated,
+-- by anyone; corrections are reversals. A position's totals change only
+-- through the ledger trigger (trigger depth 1), never by a direct write
+-- (depth 0); add_investor, remove_investor and close_pool change only is_open.
+-- The trigger's first argument, if any, replaces the reason in the message.
+CREATE OR REPLACE FUNCTION poolkeeper.reject_ledger_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'PKS09',
+        MESSAGE = format('%s on poolkeeper.%s is not allowed: %s', TG_OP, TG_TABLE_NAME,
+                         coalesce(TG_ARGV[0], 'the ledger is append-only; post a reversal instead'));
+END;
+$$;
+
 -- src/triggers/immutable_ledger.sql (guard_position_update)
 -- guard_position_update: a direct UPDATE of positions (trigger depth 0) may
--- change is_open and alert_threshold only; the totals, identity, currency and
--- minor units change only through the ledger trigger.
+-- change is_open only; the totals, identity, currency and minor units change
+-- only through the ledger trigger.
 CREATE FUNCTION poolkeeper.guard_position_update()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -423,8 +438,8 @@ CREATE TRIGGER positions_ledger_only
 -- every ledger row was recorded while its pool was open and its investor a
 -- member; net_invested is contributed - withdrawn - fees; each ledger row has
 -- a known kind, a valid idempotency key and object metadata; a position's
--- copies of its currency's minor units and its pool's alert threshold are
--- current.
+-- copy of its currency's minor units is current; every alert that names a
+-- ledger row names one of its pool.
 CREATE OR REPLACE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -467,13 +482,18 @@ AS $$
      WHERE net_invested <> contributed - withdrawn - fees
     UNION ALL
     SELECT 'stale_position_copy',
-           format('pool %s investor %s: minor_units %s and alert_threshold %s, but the currency has %s and the rule says %s',
-                  p.pool_id, p.investor_id, p.minor_units, coalesce(p.alert_threshold::text, 'NULL'),
-                  c.minor_units, coalesce(e.alert_threshold::text, 'NULL'))
+           format('pool %s investor %s: minor_units %s, but %s has %s', p.pool_id, p.investor_id, p.minor_units,
+                  c.code, c.minor_units)
       FROM poolkeeper.positions p
       JOIN poolkeeper.currencies c ON c.code = p.currency
-      JOIN poolkeeper.effective_alert_rules e ON e.pool_id = p.pool_id
-     WHERE p.minor_units <> c.minor_units OR p.alert_threshold IS DISTINCT FROM e.alert_threshold
+     WHERE p.minor_units <> c.minor_units
+    UNION ALL
+    SELECT 'alert_without_ledger_row',
+           format('alert %s names ledger row %s, which %s', a.id, a.transaction_id,
+                  CASE WHEN t.id IS NULL THEN 'does not exist' ELSE format('is in pool %s', t.pool_id) END)
+      FROM poolkeeper.alerts a
+      LEFT JOIN poolkeeper.transactions t ON t.id = a.transaction_id
+     WHERE a.transaction_id IS NOT NULL AND (t.id IS NULL OR t.pool_id <> a.pool_id)
     UNION ALL
     SELECT 'bad_ledger_field', format('ledger row %s: kind %s, idempotency key of %s characters, metadata of type %s',
                                       id, kind, length(idempotency_key), jsonb_typeof(metadata))
@@ -536,49 +556,6 @@ AS $$
                         WHERE m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL)
 $$;
 
--- src/triggers/alert_rules_changed.sql
--- alert_rules_changed: after any change of alert_rules, by set_alert_rule or
--- by hand (TRUNCATE included), brings the alert_threshold copy of every affected position up to
--- date: the positions of the pool whose row changed, or of every pool that
--- follows the default when the default row changed.
-CREATE FUNCTION poolkeeper.alert_rules_changed()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_pools   bigint[] := ARRAY[]::bigint[];
-    v_default boolean := false;
-BEGIN
-    PERFORM poolkeeper.lock_alert_rules(true);
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        v_default := NEW.pool_id IS NULL;
-        v_pools := v_pools || NEW.pool_id;
-    END IF;
-    IF TG_OP = 'TRUNCATE' THEN
-        v_default := true;
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        v_default := v_default OR OLD.pool_id IS NULL;
-        v_pools := v_pools || OLD.pool_id;
-    END IF;
-    UPDATE poolkeeper.positions p
-       SET alert_threshold = e.alert_threshold
-      FROM poolkeeper.effective_alert_rules e
-     WHERE e.pool_id = p.pool_id
-       AND (p.pool_id = ANY (v_pools) OR (v_default AND e.source <> 'pool'))
-       AND p.alert_threshold IS DISTINCT FROM e.alert_threshold;
-    RETURN NULL;
-END;
-$$;
-
-CREATE TRIGGER alert_rules_changed
-    AFTER INSERT OR UPDATE OR DELETE ON poolkeeper.alert_rules
-    FOR EACH ROW EXECUTE FUNCTION poolkeeper.alert_rules_changed();
-CREATE TRIGGER alert_rules_truncated
-    AFTER TRUNCATE ON poolkeeper.alert_rules
-    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.alert_rules_changed();
-
 -- src/triggers/alerts_insert.sql
 -- alerts_before_insert: every new alert gets the id of the database
 -- transaction that writes it, for alerts_after, whatever the writer sends.
@@ -601,13 +578,18 @@ CREATE TRIGGER alerts_before_insert
 -- notification is sent when the transaction commits, and never if it rolls
 -- back. Payload, version 1 (docs/alerts.md): a JSON object with version,
 -- alert_id, kind, pool_id, raised_at and, when the alert has one,
--- transaction_id.
+-- transaction_id. PostgreSQL cannot PREPARE a transaction that notified: a
+-- session that uses two-phase commit sets poolkeeper.notify_alerts to off,
+-- and its alerts reach listeners through alerts_after only.
 CREATE FUNCTION poolkeeper.alerts_notify()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF current_setting('poolkeeper.notify_alerts', true) = 'off' THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_notify('poolkeeper_alerts',
         json_strip_nulls(json_build_object(
             'version', 1, 'alert_id', NEW.id, 'kind', NEW.kind, 'pool_id', NEW.pool_id,
@@ -619,6 +601,14 @@ $$;
 CREATE TRIGGER alerts_notify
     AFTER INSERT ON poolkeeper.alerts
     FOR EACH ROW EXECUTE FUNCTION poolkeeper.alerts_notify();
+
+-- The alert log is append-only, for every role.
+CREATE TRIGGER alerts_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.alerts
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('the alert log is append-only');
+CREATE TRIGGER alerts_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.alerts
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('the alert log is append-only');
 
 -- src/functions/set_alert_rule.sql
 -- set_alert_rule: sets the alert rule of pool p_pool_id, or the default rule
@@ -704,7 +694,8 @@ $$;
 -- Returns NULL, and announces nothing, when an alert with p_dedupe_key
 -- exists: of two sessions racing with one key, the second waits for the
 -- first and gets NULL if it commits. p_details is a JSON object of at most
--- 8 kB; p_transaction_id, if given, is a ledger row of that pool.
+-- 8 kB; p_transaction_id, if given, is a ledger row of that pool. Keys that
+-- start with 'large_transaction:' are the ledger trigger's own.
 -- PKA01 for a bad argument, PKN01 for an unknown pool, PKN04 for an unknown
 -- ledger row.
 CREATE FUNCTION poolkeeper.raise_alert(
@@ -731,6 +722,10 @@ BEGIN
     IF p_dedupe_key IS NULL OR length(p_dedupe_key) NOT BETWEEN 1 AND 255 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'dedupe_key must be 1 to 255 characters long';
     END IF;
+    IF starts_with(p_dedupe_key, 'large_transaction:') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('dedupe_key %L is reserved: keys that start with large_transaction: belong to the ledger trigger', p_dedupe_key);
+    END IF;
     IF p_transaction_id IS NOT NULL THEN
         SELECT pool_id INTO v_ledger_pool FROM poolkeeper.transactions WHERE id = p_transaction_id;
         IF NOT FOUND THEN
@@ -749,17 +744,43 @@ BEGIN
 END;
 $$;
 
+-- src/functions/check_feed_reader.sql
+-- check_feed_reader: refuses to read the feeds where the snapshot cannot be
+-- trusted: on a standby (0A000), whose snapshots do not list the primary's
+-- transactions in progress, and in a transaction that has written (PKS11),
+-- whose own uncommitted rows look committed to it. p_what names the caller.
+CREATE FUNCTION poolkeeper.check_feed_reader(p_what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS11',
+            MESSAGE = format('%s cannot read the feed in a transaction that has written; read it in a transaction of its own', p_what);
+    END IF;
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = format('%s reads the feed on the primary only, not on a standby', p_what);
+    END IF;
+END;
+$$;
+
 -- src/functions/feed_cursor.sql
 -- feed_cursor: a cursor for transactions_after and alerts_after that starts
 -- now: it skips everything committed so far and hands out everything that
 -- commits after. (A NULL cursor starts at the beginning of the feed.)
--- A cursor is opaque text; see docs/feed.md for what it holds.
+-- A cursor is opaque text; see docs/feed.md for what it holds. Refused
+-- (PKS11) in a transaction that has written, whose own rows would count as
+-- committed before the cursor.
 CREATE FUNCTION poolkeeper.feed_cursor()
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('v1;;%s;;0;0', pg_current_snapshot())
+BEGIN
+    PERFORM poolkeeper.check_feed_reader('feed_cursor');
+    RETURN format('v1;;%s;;0;0', pg_current_snapshot());
+END;
 $$;
 
 -- src/functions/feed_windows.sql
@@ -773,9 +794,9 @@ $$;
 -- one. Every committed row is in exactly one window of a cursor's chain, so
 -- a reader that follows the cursors sees it exactly once, even when a lower
 -- xact_id commits after a higher one. A NULL cursor starts before every row.
--- PKA06 for a malformed cursor or one of the other feed; PKS11 when the
--- caller's transaction has written (its own uncommitted rows would look
--- committed to it).
+-- PKA06 for a malformed cursor or one of the other feed; 40001 when the
+-- caller's snapshot is older than the cursor; and check_feed_reader's
+-- refusals.
 CREATE FUNCTION poolkeeper.feed_windows(p_cursor text, p_feed text)
 RETURNS TABLE (ordinal integer, lower pg_snapshot, upper pg_snapshot, after_xact xid8, after_id bigint)
 LANGUAGE plpgsql STABLE
@@ -785,11 +806,9 @@ AS $$
 DECLARE
     v_parts text[];
     v_now   pg_snapshot := pg_current_snapshot();
+    v_ref   pg_snapshot;
 BEGIN
-    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS11',
-            MESSAGE = format('%s_after cannot read the feed in a transaction that has written; read it in a transaction of its own', p_feed);
-    END IF;
+    PERFORM poolkeeper.check_feed_reader(p_feed || '_after');
     IF p_cursor IS NULL THEN
         RETURN QUERY SELECT 1, '1:1:'::pg_snapshot, v_now, '1'::xid8, -1::bigint;
         RETURN;
@@ -809,6 +828,16 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKA06',
             MESSAGE = format('%L is not a cursor of the %s feed', left(p_cursor, 100), p_feed);
     END;
+    -- The cursor's newest snapshot must be part of this call's: a reader
+    -- whose snapshot is older (REPEATABLE READ, or a cursor from a newer
+    -- session) would otherwise file rows it cannot see yet under a window
+    -- that is already past.
+    v_ref := coalesce(upper, lower);
+    IF pg_snapshot_xmax(v_ref) > pg_snapshot_xmax(v_now)
+       OR EXISTS (SELECT 1 FROM pg_snapshot_xip(v_now) AS x WHERE pg_visible_in_snapshot(x, v_ref)) THEN
+        RAISE EXCEPTION USING ERRCODE = '40001',
+            MESSAGE = format('the cursor is newer than the snapshot of this transaction; read the %s feed in a new transaction', p_feed);
+    END IF;
     -- Rows below lower's xmin are all visible in lower, so a window starts
     -- there at the earliest: the index scan then starts at the window.
     IF after_xact < pg_snapshot_xmin(lower) THEN

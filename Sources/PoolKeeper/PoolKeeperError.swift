@@ -52,7 +52,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let notReversible = Self(.notReversible)
         /// The idempotency key was used for a different request (PKS08).
         public static let idempotencyConflict = Self(.idempotencyConflict)
-        /// Ledger rows and positions cannot be changed directly (PKS09).
+        /// Ledger rows, positions and alerts cannot be changed directly (PKS09).
         public static let immutableLedger = Self(.immutableLedger)
         /// The login role already belongs to another manager or investor (PKS10).
         public static let roleAlreadyMapped = Self(.roleAlreadyMapped)

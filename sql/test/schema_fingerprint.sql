@@ -8,17 +8,18 @@ WITH members AS (
      WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
 )
 SELECT line FROM (
-    SELECT 'function ' || pg_get_functiondef(p.oid) AS line
+    SELECT format('function %s owner=%s acl=%s', pg_get_functiondef(p.oid), p.proowner::regrole, p.proacl) AS line
       FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
     UNION ALL
-    SELECT format('column %s.%s #%s %s notnull=%s default=%s generated=%s', c.relname, a.attname, a.attnum,
+    SELECT format('column %s.%s #%s %s notnull=%s default=%s generated=%s identity=%s acl=%s', c.relname, a.attname, a.attnum,
                   format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                  pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated)
+                  pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated, a.attidentity, a.attacl)
       FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
     UNION ALL
-    SELECT format('relation %s kind=%s options=%s', c.relname, c.relkind, c.reloptions)
+    SELECT format('relation %s kind=%s options=%s owner=%s acl=%s', c.relname, c.relkind, c.reloptions,
+                  c.relowner::regrole, c.relacl)
       FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
     UNION ALL
     SELECT format('index %s', pg_get_indexdef(i.indexrelid))
@@ -33,7 +34,7 @@ SELECT line FROM (
       FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
       LEFT JOIN pg_constraint co ON co.contypid = t.oid
     UNION ALL
-    SELECT format('trigger %s', pg_get_triggerdef(tg.oid))
+    SELECT format('trigger %s enabled=%s', pg_get_triggerdef(tg.oid), tg.tgenabled)
       FROM pg_trigger tg
       JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = tg.tgrelid
      WHERE NOT tg.tgisinternal
@@ -41,6 +42,17 @@ SELECT line FROM (
     SELECT format('view %s: %s', c.relname, pg_get_viewdef(c.oid))
       FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
      WHERE c.relkind = 'v'
+    UNION ALL
+    SELECT format('sequence %s type=%s start=%s increment=%s min=%s max=%s cache=%s cycle=%s', sq.seqrelid::regclass,
+                  sq.seqtypid::regtype, sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle)
+      FROM pg_sequence sq JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = sq.seqrelid
+    UNION ALL
+    SELECT format('comment on %s: %s', pg_describe_object(ds.classoid, ds.objoid, ds.objsubid), ds.description)
+      FROM pg_description ds
+      JOIN members m ON m.classid = ds.classoid AND m.objid = ds.objoid
+    UNION ALL
+    SELECT format('type %s owner=%s acl=%s', t.typname, t.typowner::regrole, t.typacl)
+      FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
     UNION ALL
     SELECT format('config %s %s', cfg::regclass, cond)
       FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(cfg, cond)

@@ -1,7 +1,6 @@
 -- add_investor: makes p_investor_id a current member of open pool p_pool_id,
 -- with an optional commitment in the pool's currency, and opens (or reopens)
--- the investor's position there, with its pool's alert threshold.
--- PKS03 if already a member.
+-- the investor's position there. PKS03 if already a member.
 CREATE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
@@ -27,15 +26,10 @@ BEGIN
     INSERT INTO poolkeeper.memberships (pool_id, investor_id, commitment)
     VALUES (p_pool_id, p_investor_id, v_commitment);
     -- Totals start at the currency's scale, so sums display as 100.00, not 100.
-    -- The threshold is read under the alert-rules lock (lock_alert_rules).
-    PERFORM poolkeeper.lock_alert_rules(false);
-    INSERT INTO poolkeeper.positions AS pos
-           (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees, net_invested,
-            minor_units, alert_threshold)
-    SELECT p_pool_id, p_investor_id, p.currency, v_zero, v_zero, v_zero, v_zero, v_zero, v_minor, e.alert_threshold
-      FROM poolkeeper.pools p
-      JOIN poolkeeper.effective_alert_rules e ON e.pool_id = p.id
-     WHERE p.id = p_pool_id
-    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true, alert_threshold = excluded.alert_threshold;
+    INSERT INTO poolkeeper.positions
+           (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees, net_invested, minor_units)
+    SELECT p_pool_id, p_investor_id, currency, v_zero, v_zero, v_zero, v_zero, v_zero, v_minor
+      FROM poolkeeper.pools WHERE id = p_pool_id
+    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true;
 END;
 $$;

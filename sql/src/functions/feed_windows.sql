@@ -8,9 +8,9 @@
 -- one. Every committed row is in exactly one window of a cursor's chain, so
 -- a reader that follows the cursors sees it exactly once, even when a lower
 -- xact_id commits after a higher one. A NULL cursor starts before every row.
--- PKA06 for a malformed cursor or one of the other feed; PKS11 when the
--- caller's transaction has written (its own uncommitted rows would look
--- committed to it).
+-- PKA06 for a malformed cursor or one of the other feed; 40001 when the
+-- caller's snapshot is older than the cursor; and check_feed_reader's
+-- refusals.
 CREATE FUNCTION poolkeeper.feed_windows(p_cursor text, p_feed text)
 RETURNS TABLE (ordinal integer, lower pg_snapshot, upper pg_snapshot, after_xact xid8, after_id bigint)
 LANGUAGE plpgsql STABLE
@@ -20,11 +20,9 @@ AS $$
 DECLARE
     v_parts text[];
     v_now   pg_snapshot := pg_current_snapshot();
+    v_ref   pg_snapshot;
 BEGIN
-    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS11',
-            MESSAGE = format('%s_after cannot read the feed in a transaction that has written; read it in a transaction of its own', p_feed);
-    END IF;
+    PERFORM poolkeeper.check_feed_reader(p_feed || '_after');
     IF p_cursor IS NULL THEN
         RETURN QUERY SELECT 1, '1:1:'::pg_snapshot, v_now, '1'::xid8, -1::bigint;
         RETURN;
@@ -44,6 +42,16 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKA06',
             MESSAGE = format('%L is not a cursor of the %s feed', left(p_cursor, 100), p_feed);
     END;
+    -- The cursor's newest snapshot must be part of this call's: a reader
+    -- whose snapshot is older (REPEATABLE READ, or a cursor from a newer
+    -- session) would otherwise file rows it cannot see yet under a window
+    -- that is already past.
+    v_ref := coalesce(upper, lower);
+    IF pg_snapshot_xmax(v_ref) > pg_snapshot_xmax(v_now)
+       OR EXISTS (SELECT 1 FROM pg_snapshot_xip(v_now) AS x WHERE pg_visible_in_snapshot(x, v_ref)) THEN
+        RAISE EXCEPTION USING ERRCODE = '40001',
+            MESSAGE = format('the cursor is newer than the snapshot of this transaction; read the %s feed in a new transaction', p_feed);
+    END IF;
     -- Rows below lower's xmin are all visible in lower, so a window starts
     -- there at the earliest: the index scan then starts at the window.
     IF after_xact < pg_snapshot_xmin(lower) THEN

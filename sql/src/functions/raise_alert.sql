@@ -4,7 +4,8 @@
 -- Returns NULL, and announces nothing, when an alert with p_dedupe_key
 -- exists: of two sessions racing with one key, the second waits for the
 -- first and gets NULL if it commits. p_details is a JSON object of at most
--- 8 kB; p_transaction_id, if given, is a ledger row of that pool.
+-- 8 kB; p_transaction_id, if given, is a ledger row of that pool. Keys that
+-- start with 'large_transaction:' are the ledger trigger's own.
 -- PKA01 for a bad argument, PKN01 for an unknown pool, PKN04 for an unknown
 -- ledger row.
 CREATE FUNCTION poolkeeper.raise_alert(
@@ -30,6 +31,10 @@ BEGIN
     END IF;
     IF p_dedupe_key IS NULL OR length(p_dedupe_key) NOT BETWEEN 1 AND 255 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'dedupe_key must be 1 to 255 characters long';
+    END IF;
+    IF starts_with(p_dedupe_key, 'large_transaction:') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('dedupe_key %L is reserved: keys that start with large_transaction: belong to the ledger trigger', p_dedupe_key);
     END IF;
     IF p_transaction_id IS NOT NULL THEN
         SELECT pool_id INTO v_ledger_pool FROM poolkeeper.transactions WHERE id = p_transaction_id;

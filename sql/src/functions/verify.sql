@@ -8,8 +8,8 @@
 -- every ledger row was recorded while its pool was open and its investor a
 -- member; net_invested is contributed - withdrawn - fees; each ledger row has
 -- a known kind, a valid idempotency key and object metadata; a position's
--- copies of its currency's minor units and its pool's alert threshold are
--- current.
+-- copy of its currency's minor units is current; every alert that names a
+-- ledger row names one of its pool.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -52,13 +52,18 @@ AS $$
      WHERE net_invested <> contributed - withdrawn - fees
     UNION ALL
     SELECT 'stale_position_copy',
-           format('pool %s investor %s: minor_units %s and alert_threshold %s, but the currency has %s and the rule says %s',
-                  p.pool_id, p.investor_id, p.minor_units, coalesce(p.alert_threshold::text, 'NULL'),
-                  c.minor_units, coalesce(e.alert_threshold::text, 'NULL'))
+           format('pool %s investor %s: minor_units %s, but %s has %s', p.pool_id, p.investor_id, p.minor_units,
+                  c.code, c.minor_units)
       FROM poolkeeper.positions p
       JOIN poolkeeper.currencies c ON c.code = p.currency
-      JOIN poolkeeper.effective_alert_rules e ON e.pool_id = p.pool_id
-     WHERE p.minor_units <> c.minor_units OR p.alert_threshold IS DISTINCT FROM e.alert_threshold
+     WHERE p.minor_units <> c.minor_units
+    UNION ALL
+    SELECT 'alert_without_ledger_row',
+           format('alert %s names ledger row %s, which %s', a.id, a.transaction_id,
+                  CASE WHEN t.id IS NULL THEN 'does not exist' ELSE format('is in pool %s', t.pool_id) END)
+      FROM poolkeeper.alerts a
+      LEFT JOIN poolkeeper.transactions t ON t.id = a.transaction_id
+     WHERE a.transaction_id IS NOT NULL AND (t.id IS NULL OR t.pool_id <> a.pool_id)
     UNION ALL
     SELECT 'bad_ledger_field', format('ledger row %s: kind %s, idempotency key of %s characters, metadata of type %s',
                                       id, kind, length(idempotency_key), jsonb_typeof(metadata))

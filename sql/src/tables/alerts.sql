@@ -1,4 +1,5 @@
--- The alert log: every alert ever raised, one row each, never rewritten.
+-- The alert log: every alert ever raised, one row each, append-only like
+-- the ledger (alerts_append_only).
 -- kind is large_transaction (raised by the ledger trigger, in the same
 -- database transaction as the row) or spike (raised by a spike monitor
 -- through raise_alert). dedupe_key is unique: raising an alert twice under
@@ -11,9 +12,10 @@ CREATE TABLE poolkeeper.alerts (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind           text NOT NULL CHECK (kind IN ('large_transaction', 'spike')),
     pool_id        bigint NOT NULL REFERENCES poolkeeper.pools (id),
-    -- Deferred: a large_transaction alert is written by the ledger row's
-    -- BEFORE INSERT trigger, before the row itself.
-    transaction_id bigint REFERENCES poolkeeper.transactions (id) DEFERRABLE INITIALLY DEFERRED,
+    -- No foreign key: a large_transaction alert is written by its ledger
+    -- row's BEFORE INSERT trigger, before the row exists, and ledger rows are
+    -- never deleted. raise_alert checks the row; verify() checks them all.
+    transaction_id bigint,
     details        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(details) = 'object'),
     raised_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
     dedupe_key     text NOT NULL UNIQUE CHECK (length(dedupe_key) BETWEEN 1 AND 255),

@@ -9,10 +9,10 @@
 -- set it while holding the row lock, so a post that waited for that lock sees
 -- the new value when PostgreSQL re-checks its WHERE clause.
 --
--- minor_units (the currency's decimals) and alert_threshold (the pool's
--- effective large_transaction_threshold, NULL when off) are copies that let a
--- post read everything it needs from the row it updates; add_investor and the
--- alert_rules trigger keep them current, and verify() checks them.
+-- minor_units is a copy of the currency's decimals, so that a post reads
+-- them from the row it updates; add_investor sets it, and verify() checks it
+-- (currencies' minor units are reference data: do not change them while
+-- positions use them).
 CREATE TABLE poolkeeper.positions (
     pool_id         bigint NOT NULL REFERENCES poolkeeper.pools (id),
     investor_id     bigint NOT NULL REFERENCES poolkeeper.investors (id),
@@ -24,7 +24,6 @@ CREATE TABLE poolkeeper.positions (
     net_invested    poolkeeper.nonnegative_total NOT NULL DEFAULT 0,
     is_open         boolean NOT NULL DEFAULT true,
     minor_units     smallint NOT NULL,
-    alert_threshold numeric,
     PRIMARY KEY (pool_id, investor_id)
 ) WITH (fillfactor = 70);  -- room for HOT updates: positions change on every post
 

@@ -2,6 +2,7 @@
 -- by anyone; corrections are reversals. A position's totals change only
 -- through the ledger trigger (trigger depth 1), never by a direct write
 -- (depth 0); add_investor, remove_investor and close_pool change only is_open.
+-- The trigger's first argument, if any, replaces the reason in the message.
 CREATE FUNCTION poolkeeper.reject_ledger_change()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -9,8 +10,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = 'PKS09',
-        MESSAGE = format('%s on poolkeeper.%s is not allowed: the ledger is append-only; post a reversal instead',
-                         TG_OP, TG_TABLE_NAME);
+        MESSAGE = format('%s on poolkeeper.%s is not allowed: %s', TG_OP, TG_TABLE_NAME,
+                         coalesce(TG_ARGV[0], 'the ledger is append-only; post a reversal instead'));
 END;
 $$;
 
@@ -21,8 +22,8 @@ CREATE TRIGGER transactions_no_truncate
     BEFORE TRUNCATE ON poolkeeper.transactions
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();
 -- guard_position_update: a direct UPDATE of positions (trigger depth 0) may
--- change is_open and alert_threshold only; the totals, identity, currency and
--- minor units change only through the ledger trigger.
+-- change is_open only; the totals, identity, currency and minor units change
+-- only through the ledger trigger.
 CREATE FUNCTION poolkeeper.guard_position_update()
 RETURNS trigger
 LANGUAGE plpgsql

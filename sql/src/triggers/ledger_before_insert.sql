@@ -7,8 +7,10 @@
 -- PostgreSQL re-checks the WHERE clause on the latest row version after a
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
 -- finds no row, ledger_refusal raises the reason. A row other than a
--- reversal whose amount is above the pool's large_transaction_threshold
--- raises an alert in the same database transaction (raise_large_transaction_alert).
+-- reversal whose amount is above the threshold of the pool's alert rule in
+-- force (effective_alert_rules, read by the same UPDATE under its snapshot)
+-- raises an alert in the same database transaction
+-- (raise_large_transaction_alert).
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -82,28 +84,44 @@ BEGIN
         END IF;
     END IF;
 
-    -- Each UPDATE also returns what the rest of the trigger needs, so a post
-    -- reads no other table.
+    -- Each UPDATE also returns what the rest of the trigger needs: the
+    -- currency and the threshold of the pool's own rule, else the default.
     CASE NEW.kind
         WHEN 'contribution' THEN
             UPDATE poolkeeper.positions
                SET contributed = contributed + v_delta, net_invested = net_invested + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         WHEN 'withdrawal' THEN
             UPDATE poolkeeper.positions
                SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         WHEN 'fee' THEN
             UPDATE poolkeeper.positions
                SET fees = fees + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
         ELSE
             UPDATE poolkeeper.positions SET distributed = distributed + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
-            RETURNING minor_units, alert_threshold, currency INTO v_minor, v_threshold, v_currency;
+            RETURNING minor_units, currency,
+                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
+                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
+                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                 INTO v_minor, v_currency, v_threshold;
     END CASE;
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);

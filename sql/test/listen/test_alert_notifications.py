@@ -155,6 +155,30 @@ class AlertNotifications(unittest.TestCase):
             cur.execute("SELECT transaction_id FROM poolkeeper.alerts_after(%s) WHERE kind = 'large_transaction'", (cursor,))
             self.assertEqual([row[0] for row in cur.fetchall()], raised)
 
+    def test_two_phase_commit_needs_notify_alerts_off(self):
+        self.assertGreater(int(scalar(self.writer, "SHOW max_prepared_transactions")), 0,
+                           "the server needs max_prepared_transactions > 0 (scripts/db sets it at start)")
+        gid = "pk-%d" % time.monotonic_ns()
+        conn = connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("BEGIN")
+                cur.execute("SELECT poolkeeper.post_transaction(%s, %s, 'contribution', 7000)", (self.pool, self.investor))
+                with self.assertRaises(psycopg2.errors.FeatureNotSupported):
+                    cur.execute("PREPARE TRANSACTION %s", (gid,))
+                cur.execute("ROLLBACK")
+                cur.execute("BEGIN")
+                cur.execute("SET LOCAL poolkeeper.notify_alerts = off")
+                cur.execute("SELECT poolkeeper.post_transaction(%s, %s, 'contribution', 7001)", (self.pool, self.investor))
+                tx = cur.fetchone()[0]
+                cur.execute("PREPARE TRANSACTION %s", (gid,))
+                cur.execute("COMMIT PREPARED %s", (gid,))
+        finally:
+            conn.close()
+        self.assertEqual(self.payloads_until_sentinel(), [], "with notify_alerts off nothing is announced")
+        self.assertEqual(scalar(self.writer, "SELECT count(*) FROM poolkeeper.alerts_after(NULL) WHERE transaction_id = %s", (tx,)), 1,
+                         "but the alert is in the log and the feed")
+
 
 if __name__ == "__main__":
     unittest.main()

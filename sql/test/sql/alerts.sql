@@ -29,24 +29,32 @@ SELECT poolkeeper.set_alert_rule(:jpy, 50000, '30 seconds', '2 hours', 4, 3) \gs
 SELECT results_eq(format('SELECT pool_id, source, alert_threshold FROM poolkeeper.effective_alert_rules WHERE pool_id IN (%s, %s) ORDER BY pool_id', :usd, :jpy),
                   format($$VALUES (%s::bigint, 'default', 1000::numeric), (%s, 'pool', 50000)$$, :usd, :jpy),
                   'the default row applies to pools without their own');
-SELECT results_eq(format('SELECT alert_threshold FROM poolkeeper.positions WHERE investor_id = %s ORDER BY pool_id', :ann),
-                  $$VALUES (1000::numeric), (50000)$$, 'positions carry the threshold in force');
+-- posts_alerting(amount): how many alerts a contribution of that amount by
+-- Ann to the USD pool raises (the post is undone).
+CREATE FUNCTION pg_temp.posts_alerting(p_pool bigint, p_investor bigint, p_amount numeric) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_before bigint := (SELECT count(*) FROM poolkeeper.alerts);
+    v_after  bigint;
+BEGIN
+    PERFORM poolkeeper.post_transaction(p_pool, p_investor, 'contribution', p_amount);
+    v_after := (SELECT count(*) FROM poolkeeper.alerts);
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'undo', DETAIL = (v_after - v_before)::text;
+EXCEPTION WHEN SQLSTATE 'P0001' THEN
+    RETURN (v_after - v_before);
+END;
+$$;
+SELECT is(pg_temp.posts_alerting(:usd, :ann, 1001), 1::bigint, 'the default threshold applies to a pool without its own rule');
+SELECT is(pg_temp.posts_alerting(:jpy, :ann, 1001), 0::bigint, 'a pool''s own rule replaces the default');
 SELECT poolkeeper.set_alert_rule(:usd, 10, p_enabled => false) \gset ignored_
-SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :ann), NULL,
-          'a disabled pool rule turns the pool''s alerts off, whatever the default says');
+SELECT is(pg_temp.posts_alerting(:usd, :ann, 5000), 0::bigint, 'a disabled pool rule turns the pool''s alerts off, whatever the default says');
+SELECT is((SELECT alert_threshold FROM poolkeeper.effective_alert_rules WHERE pool_id = :usd), NULL,
+          'effective_alert_rules says so');
 SELECT is(poolkeeper.drop_alert_rule(:usd), true, 'drop_alert_rule removes a pool''s own rule');
-SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :ann), 1000::numeric,
-          'and the pool follows the default again');
+SELECT is(pg_temp.posts_alerting(:usd, :ann, 1001), 1::bigint, 'and the pool follows the default again');
 SELECT is(poolkeeper.drop_alert_rule(:usd), false, 'dropping a rule that is not there says so');
-SELECT poolkeeper.create_investor('Bob') AS bob \gset
-SELECT poolkeeper.add_investor(:usd, :bob) \gset ignored_
-SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 1000::numeric,
-          'a new member''s position starts with the threshold in force');
 UPDATE poolkeeper.alert_rules SET large_transaction_threshold = 2000 WHERE pool_id IS NULL;
-SELECT is((SELECT alert_threshold FROM poolkeeper.positions WHERE pool_id = :usd AND investor_id = :bob), 2000::numeric,
-          'a change of alert_rules by hand reaches the positions too');
+SELECT is(pg_temp.posts_alerting(:usd, :ann, 1001), 0::bigint, 'a rule changed by hand applies to the next post');
 SELECT poolkeeper.set_alert_rule(NULL, 1000) \gset ignored_
-SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() agrees with every copy');
 
 -- set_alert_rule refuses bad values and writes nothing.
 SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, -1)', 'PKA01',
@@ -121,12 +129,25 @@ SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', NULL)', :usd), 'PKA01', NULL, 'a NULL dedupe key');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', repeat(''k'', 256))', :usd), 'PKA01',
                              NULL, 'a dedupe key over 255 characters');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''large_transaction:999'')', :usd), 'PKA01',
+                             'dedupe_key ''large_transaction:999'' is reserved: keys that start with large_transaction: belong to the ledger trigger',
+                             'a dedupe key of the ledger trigger''s');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', 999999)', :usd), 'PKN04',
                              'ledger row 999999 does not exist', 'an unknown ledger row');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', %s)', :jpy, :big), 'PKA01',
                              format('ledger row %s belongs to pool %s, not pool %s', :big, :usd, :jpy), 'a ledger row of another pool');
 INSERT INTO poolkeeper.alerts (kind, pool_id, dedupe_key, xact_id) VALUES ('spike', :usd, 'by-insert', '5') RETURNING xact_id AS given \gset
 SELECT is(:'given'::xid8, pg_current_xact_id(), 'an alert written by hand gets its transaction''s id, whatever it says');
+-- The alert log is append-only.
+SELECT * FROM pktest.refused(format('UPDATE poolkeeper.alerts SET details = ''{}'' WHERE id = %s', :s1), 'PKS09',
+                             'UPDATE on poolkeeper.alerts is not allowed: the alert log is append-only', 'UPDATE of an alert');
+SELECT * FROM pktest.refused(format('DELETE FROM poolkeeper.alerts WHERE id = %s', :s1), 'PKS09', NULL, 'DELETE of an alert');
+SELECT * FROM pktest.refused('TRUNCATE poolkeeper.alerts', 'PKS09', NULL, 'TRUNCATE of the alert log');
+-- The alert is written before its ledger row; nothing checks that early.
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT lives_ok(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 1000000)', :usd, :ann),
+                'a large post works with every constraint checked immediately');
+SET CONSTRAINTS ALL DEFERRED;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
 
 SELECT * FROM finish();

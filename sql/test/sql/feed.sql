@@ -86,6 +86,7 @@ SELECT poolkeeper.post_transaction(:pool, :inv, 'contribution', 1) \gset ignored
 SELECT throws_ok(format('SELECT * FROM poolkeeper.transactions_after(%L)', :'c0'), 'PKS11',
                  'transactions_after cannot read the feed in a transaction that has written; read it in a transaction of its own',
                  'reading the feed after writing in the same transaction');
+SELECT throws_ok('SELECT poolkeeper.feed_cursor()', 'PKS11', NULL, 'taking a cursor after writing in the same transaction');
 ROLLBACK;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
 

@@ -47,7 +47,7 @@ SELECT columns_are('poolkeeper', 'transactions',
     'transactions has the documented columns');
 SELECT columns_are('poolkeeper', 'positions',
     ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open',
-          'minor_units', 'alert_threshold'],
+          'minor_units'],
     'positions has the documented columns');
 SELECT col_type_is('poolkeeper', 'transactions', 'amount', 'numeric', 'amounts are exact numerics');
 SELECT col_type_is('poolkeeper', 'positions', 'net_invested', 'poolkeeper', 'nonnegative_total', 'positions are a domain ...');

@@ -34,9 +34,9 @@ UPDATE poolkeeper.positions SET net_invested = net_invested + 1 WHERE pool_id = 
 SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('net_invested_mismatch')$$,
                   'a net_invested that is not contributed - withdrawn - fees');
 ROLLBACK TO clean;
-UPDATE poolkeeper.positions SET alert_threshold = 1 WHERE pool_id = :usd AND investor_id = :ann;
-SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('stale_position_copy')$$,
-                  'a position whose copy of the alert threshold is stale');
+INSERT INTO poolkeeper.alerts (kind, pool_id, transaction_id, dedupe_key, xact_id) VALUES ('spike', :usd, 999999, 'x', pg_current_xact_id());
+SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('alert_without_ledger_row')$$,
+                  'an alert that names a ledger row that does not exist');
 ROLLBACK TO clean;
 UPDATE poolkeeper.positions SET minor_units = 3 WHERE pool_id = :usd AND investor_id = :ann;
 SELECT results_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('stale_position_copy')$$,
