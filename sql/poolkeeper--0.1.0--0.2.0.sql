@@ -322,42 +322,48 @@ BEGIN
     END IF;
 
     -- Each UPDATE also returns what the rest of the trigger needs: the
-    -- currency and the threshold of the pool's own rule, else the default.
+    -- currency and the threshold in force, from the pool's own rule, else the
+    -- default; -1 stands for "the pool's own rule has none" (thresholds are
+    -- never negative). Two probes cost a post less than one sorted lookup.
     CASE NEW.kind
         WHEN 'contribution' THEN
             UPDATE poolkeeper.positions
                SET contributed = contributed + v_delta, net_invested = net_invested + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
             RETURNING minor_units, currency,
-                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
-                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
-                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
                  INTO v_minor, v_currency, v_threshold;
         WHEN 'withdrawal' THEN
             UPDATE poolkeeper.positions
                SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
             RETURNING minor_units, currency,
-                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
-                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
-                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
                  INTO v_minor, v_currency, v_threshold;
         WHEN 'fee' THEN
             UPDATE poolkeeper.positions
                SET fees = fees + v_delta, net_invested = net_invested - v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
             RETURNING minor_units, currency,
-                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
-                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
-                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
                  INTO v_minor, v_currency, v_threshold;
         ELSE
             UPDATE poolkeeper.positions SET distributed = distributed + v_delta
              WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
             RETURNING minor_units, currency,
-                      (SELECT CASE WHEN r.enabled THEN r.large_transaction_threshold END
-                         FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id OR r.pool_id IS NULL
-                        ORDER BY r.pool_id NULLS LAST LIMIT 1)
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
                  INTO v_minor, v_currency, v_threshold;
     END CASE;
     IF NOT FOUND THEN
