@@ -8,9 +8,9 @@
 -- the currency's minor units copied into positions.
 INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKA06', 'invalid_cursor',        'the feed cursor is malformed or belongs to the other feed'),
-    ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written');
+    ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows');
 UPDATE poolkeeper.error_codes
-   SET meaning = 'ledger rows, positions and alerts are never updated or deleted directly; post a reversal'
+   SET meaning = 'ledger rows and positions are never updated or deleted directly (post a reversal), and neither are alerts'
  WHERE sqlstate = 'PKS09';
 
 CREATE DOMAIN poolkeeper.nonnegative_total AS numeric
@@ -245,7 +245,8 @@ $$;
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
 -- finds no row, ledger_refusal raises the reason. A row other than a
 -- reversal whose amount is above the threshold of the pool's alert rule in
--- force (effective_alert_rules, read by the same UPDATE under its snapshot)
+-- force (alert_rules, read by the same UPDATE under its snapshot, as
+-- effective_alert_rules shows it)
 -- raises an alert in the same database transaction
 -- (raise_large_transaction_alert).
 -- The row gets the id of its database transaction in xact_id, for the feed.
@@ -593,7 +594,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF current_setting('poolkeeper.notify_alerts', true) = 'off' THEN
+    -- Any spelling of a boolean; anything else fails here, not at PREPARE.
+    IF NOT coalesce(nullif(current_setting('poolkeeper.notify_alerts', true), '')::boolean, true) THEN
         RETURN NULL;
     END IF;
     PERFORM pg_notify('poolkeeper_alerts',
@@ -753,8 +755,10 @@ $$;
 -- src/functions/check_feed_reader.sql
 -- check_feed_reader: refuses to read the feeds where the snapshot cannot be
 -- trusted: on a standby (0A000), whose snapshots do not list the primary's
--- transactions in progress, and in a transaction that has written (PKS11),
--- whose own uncommitted rows look committed to it. p_what names the caller.
+-- transactions in progress, and in a transaction that already has a
+-- transaction id (PKS11: it wrote, or locked rows), which its own snapshot
+-- leaves out, so that its rows could look committed before they are. Read
+-- first, then lock or write. p_what names the caller.
 CREATE FUNCTION poolkeeper.check_feed_reader(p_what text)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -763,7 +767,7 @@ AS $$
 BEGIN
     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'PKS11',
-            MESSAGE = format('%s cannot read the feed in a transaction that has written; read it in a transaction of its own', p_what);
+            MESSAGE = format('%s cannot read the feed in a transaction that has written or locked rows; read it first, or in a transaction of its own', p_what);
     END IF;
     IF pg_is_in_recovery() THEN
         RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = format('%s reads the feed on the primary only, not on a standby', p_what);
@@ -776,8 +780,8 @@ $$;
 -- now: it skips everything committed so far and hands out everything that
 -- commits after. (A NULL cursor starts at the beginning of the feed.)
 -- A cursor is opaque text; see docs/feed.md for what it holds. Refused
--- (PKS11) in a transaction that has written, whose own rows would count as
--- committed before the cursor.
+-- (PKS11) in a transaction that has written or locked rows, whose own rows
+-- would count as committed before the cursor.
 CREATE FUNCTION poolkeeper.feed_cursor()
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -867,7 +871,7 @@ $$;
 -- feed_cursor() now. Rows come exactly once along a chain of cursors,
 -- whatever order their transactions commit in (see feed_windows and
 -- docs/feed.md). PKA01 for a bad limit, PKA06 for a bad cursor, PKS11 when
--- called in a transaction that has written.
+-- called in a transaction that has written or locked rows.
 CREATE FUNCTION poolkeeper.transactions_after(p_cursor text, p_limit integer DEFAULT 1000)
 RETURNS TABLE (cursor text, id bigint, pool_id bigint, investor_id bigint, kind text, amount numeric,
                occurred_at timestamptz, recorded_at timestamptz, idempotency_key text,
@@ -899,7 +903,7 @@ $$;
 -- cursors. A listener of poolkeeper_alerts calls it on start, after each
 -- notification and after each reconnect, so it misses nothing.
 -- PKA01 for a bad limit, PKA06 for a bad cursor, PKS11 when called in a
--- transaction that has written.
+-- transaction that has written or locked rows.
 CREATE FUNCTION poolkeeper.alerts_after(p_cursor text, p_limit integer DEFAULT 1000)
 RETURNS TABLE (cursor text, id bigint, kind text, pool_id bigint, transaction_id bigint,
                details jsonb, raised_at timestamptz, dedupe_key text)

@@ -4,7 +4,7 @@
 -- cursors. A listener of poolkeeper_alerts calls it on start, after each
 -- notification and after each reconnect, so it misses nothing.
 -- PKA01 for a bad limit, PKA06 for a bad cursor, PKS11 when called in a
--- transaction that has written.
+-- transaction that has written or locked rows.
 CREATE FUNCTION poolkeeper.alerts_after(p_cursor text, p_limit integer DEFAULT 1000)
 RETURNS TABLE (cursor text, id bigint, kind text, pool_id bigint, transaction_id bigint,
                details jsonb, raised_at timestamptz, dedupe_key text)

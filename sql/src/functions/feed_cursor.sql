@@ -2,8 +2,8 @@
 -- now: it skips everything committed so far and hands out everything that
 -- commits after. (A NULL cursor starts at the beginning of the feed.)
 -- A cursor is opaque text; see docs/feed.md for what it holds. Refused
--- (PKS11) in a transaction that has written, whose own rows would count as
--- committed before the cursor.
+-- (PKS11) in a transaction that has written or locked rows, whose own rows
+-- would count as committed before the cursor.
 CREATE FUNCTION poolkeeper.feed_cursor()
 RETURNS text
 LANGUAGE plpgsql STABLE

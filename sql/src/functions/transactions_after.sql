@@ -5,7 +5,7 @@
 -- feed_cursor() now. Rows come exactly once along a chain of cursors,
 -- whatever order their transactions commit in (see feed_windows and
 -- docs/feed.md). PKA01 for a bad limit, PKA06 for a bad cursor, PKS11 when
--- called in a transaction that has written.
+-- called in a transaction that has written or locked rows.
 CREATE FUNCTION poolkeeper.transactions_after(p_cursor text, p_limit integer DEFAULT 1000)
 RETURNS TABLE (cursor text, id bigint, pool_id bigint, investor_id bigint, kind text, amount numeric,
                occurred_at timestamptz, recorded_at timestamptz, idempotency_key text,

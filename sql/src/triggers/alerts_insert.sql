@@ -28,7 +28,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF current_setting('poolkeeper.notify_alerts', true) = 'off' THEN
+    -- Any spelling of a boolean; anything else fails here, not at PREPARE.
+    IF NOT coalesce(nullif(current_setting('poolkeeper.notify_alerts', true), '')::boolean, true) THEN
         RETURN NULL;
     END IF;
     PERFORM pg_notify('poolkeeper_alerts',

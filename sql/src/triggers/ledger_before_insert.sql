@@ -8,7 +8,8 @@
 -- wait, so no post lands on a closed position or below zero. When the UPDATE
 -- finds no row, ledger_refusal raises the reason. A row other than a
 -- reversal whose amount is above the threshold of the pool's alert rule in
--- force (effective_alert_rules, read by the same UPDATE under its snapshot)
+-- force (alert_rules, read by the same UPDATE under its snapshot, as
+-- effective_alert_rules shows it)
 -- raises an alert in the same database transaction
 -- (raise_large_transaction_alert).
 -- The row gets the id of its database transaction in xact_id, for the feed.

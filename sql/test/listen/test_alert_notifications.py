@@ -168,7 +168,7 @@ class AlertNotifications(unittest.TestCase):
                     cur.execute("PREPARE TRANSACTION %s", (gid,))
                 cur.execute("ROLLBACK")
                 cur.execute("BEGIN")
-                cur.execute("SET LOCAL poolkeeper.notify_alerts = off")
+                cur.execute("SET LOCAL poolkeeper.notify_alerts = false")  # any boolean spelling
                 cur.execute("SELECT poolkeeper.post_transaction(%s, %s, 'contribution', 7001)", (self.pool, self.investor))
                 tx = cur.fetchone()[0]
                 cur.execute("PREPARE TRANSACTION %s", (gid,))

@@ -148,6 +148,13 @@ SET CONSTRAINTS ALL IMMEDIATE;
 SELECT lives_ok(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 1000000)', :usd, :ann),
                 'a large post works with every constraint checked immediately');
 SET CONSTRAINTS ALL DEFERRED;
+SET LOCAL poolkeeper.notify_alerts = 'maybe';
+SELECT throws_ok(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 1000000)', :usd, :ann), '22P02', NULL,
+                 'poolkeeper.notify_alerts must be a boolean: a typo fails the alerting post, not a later PREPARE');
+SET LOCAL poolkeeper.notify_alerts = 'no';
+SELECT lives_ok(format('SELECT poolkeeper.post_transaction(%s, %s, ''contribution'', 1000000)', :usd, :ann),
+                'any spelling of false silences the notification');
+RESET poolkeeper.notify_alerts;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
 
 SELECT * FROM finish();

@@ -84,9 +84,13 @@ SELECT lives_ok(format('SELECT * FROM poolkeeper.alerts_after(%L)', :'c0'), 'a c
 BEGIN;
 SELECT poolkeeper.post_transaction(:pool, :inv, 'contribution', 1) \gset ignored_
 SELECT throws_ok(format('SELECT * FROM poolkeeper.transactions_after(%L)', :'c0'), 'PKS11',
-                 'transactions_after cannot read the feed in a transaction that has written; read it in a transaction of its own',
+                 'transactions_after cannot read the feed in a transaction that has written or locked rows; read it first, or in a transaction of its own',
                  'reading the feed after writing in the same transaction');
 SELECT throws_ok('SELECT poolkeeper.feed_cursor()', 'PKS11', NULL, 'taking a cursor after writing in the same transaction');
+ROLLBACK;
+BEGIN;
+SELECT 1 AS locked FROM poolkeeper.pools WHERE id = :pool FOR UPDATE \gset ignored_
+SELECT throws_ok(format('SELECT * FROM poolkeeper.alerts_after(%L)', :'c0'), 'PKS11', NULL, 'reading the feed after locking rows');
 ROLLBACK;
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() finds nothing wrong');
 
