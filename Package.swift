@@ -34,9 +34,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The README's Swift example, compiled and run by scripts/test so that it cannot go stale.
+        .executableTarget(
+            name: "QuickStartExample",
+            dependencies: ["PoolKeeper"],
+            path: "Examples/QuickStart"
+        ),
         .testTarget(
             name: "PoolKeeperTests",
-            dependencies: ["PoolKeeper"]
+            dependencies: ["PoolKeeper", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "PoolKeeperIntegrationTests",

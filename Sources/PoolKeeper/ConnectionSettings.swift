@@ -7,7 +7,7 @@ import PostgresNIO
 
 /// Where and how to reach the database that holds poolkeeper, read the way
 /// libpq reads it: from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and
-/// PGSSLMODE, or from a `postgres://` URL.
+/// PGSSLMODE (and PGSSLROOTCERT, PGAPPNAME), or from a `postgres://` URL.
 ///
 /// A host that starts with `/` is a unix-socket folder, as in libpq: the
 /// socket is `<folder>/.s.PGSQL.<port>`.
@@ -34,15 +34,19 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var tlsMode: TLSMode
     /// A PEM file of trusted root certificates (libpq's `sslrootcert`).
     public var tlsRootCertificatePath: String?
+    /// The name the server shows for these connections in pg_stat_activity
+    /// and its logs (libpq's `application_name`).
+    public var applicationName: String?
 
     public init(endpoint: Endpoint, username: String, password: String? = nil, database: String? = nil,
-                tlsMode: TLSMode = .prefer, tlsRootCertificatePath: String? = nil) {
+                tlsMode: TLSMode = .prefer, tlsRootCertificatePath: String? = nil, applicationName: String? = nil) {
         self.endpoint = endpoint
         self.username = username
         self.password = password
         self.database = database
         self.tlsMode = tlsMode
         self.tlsRootCertificatePath = tlsRootCertificatePath
+        self.applicationName = applicationName
     }
 
     /// Settings from libpq's environment variables, with libpq's defaults:
@@ -55,7 +59,7 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     /// Settings from a URL such as `postgres://user:secret@db.example.com:5432/pools?sslmode=require`,
     /// read as libpq reads it: query parameters (`host`, `port`, `user`,
-    /// `password`, `dbname`, `sslmode`, `sslrootcert`) win over the parts of
+    /// `password`, `dbname`, `sslmode`, `sslrootcert`, `application_name`) win over the parts of
     /// the address, a `host` parameter starting with `/` names a unix-socket
     /// folder (`postgres:///pools?host=/run/postgresql`), and what the URL
     /// leaves out comes from `environment`, then from libpq's defaults.
@@ -95,7 +99,8 @@ public struct ConnectionSettings: Sendable, Equatable {
             password: pick("password", "PGPASSWORD"),
             database: pick("dbname", "PGDATABASE") ?? username,
             tlsMode: try parseTLSMode(pick("sslmode", "PGSSLMODE")),
-            tlsRootCertificatePath: pick("sslrootcert", "PGSSLROOTCERT")
+            tlsRootCertificatePath: pick("sslrootcert", "PGSSLROOTCERT"),
+            applicationName: pick("application_name", "PGAPPNAME")
         )
     }
 
@@ -109,6 +114,16 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     /// The PostgresNIO client (pool) configuration for these settings.
     public func postgresConfiguration() throws -> PostgresClient.Configuration {
+        var configuration = try endpointConfiguration()
+        configuration.options.additionalStartupParameters = startupParameters
+        return configuration
+    }
+
+    private var startupParameters: [(String, String)] {
+        applicationName.map { [("application_name", $0)] } ?? []
+    }
+
+    private func endpointConfiguration() throws -> PostgresClient.Configuration {
         switch endpoint {
         case .unixSocket(let path):
             return PostgresClient.Configuration(unixSocketPath: path, username: username, password: password, database: database)
@@ -126,6 +141,12 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     /// The PostgresNIO configuration of a single connection for these settings.
     public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration = try endpointConnectionConfiguration()
+        configuration.options.additionalStartupParameters = startupParameters
+        return configuration
+    }
+
+    private func endpointConnectionConfiguration() throws -> PostgresConnection.Configuration {
         switch endpoint {
         case .unixSocket(let path):
             return PostgresConnection.Configuration(unixSocketPath: path, username: username, password: password, database: database)

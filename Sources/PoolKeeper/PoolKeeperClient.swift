@@ -22,14 +22,20 @@ public final class PoolKeeperClient: Service, Sendable {
     public let postgres: PostgresClient
     /// Where the client connects.
     public let settings: ConnectionSettings
+    /// How posts with an idempotency key are retried after a transient failure.
+    public let retryPolicy: RetryPolicy
     let logger: Logger
 
-    public init(settings: ConnectionSettings, maximumConnections: Int = 20,
+    /// A client for the database `settings` name, with at most
+    /// `maximumConnections` connections. Throws `.invalidConfiguration` for
+    /// settings PostgresNIO cannot use (e.g. an unreadable root certificate).
+    public init(settings: ConnectionSettings, maximumConnections: Int = 20, retryPolicy: RetryPolicy = .default,
                 logger: Logger = Logger(label: "poolkeeper")) throws {
         var configuration = try settings.postgresConfiguration()
         configuration.options.maximumConnections = maximumConnections
         self.postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.settings = settings
+        self.retryPolicy = retryPolicy
         self.logger = logger
     }
 
@@ -42,9 +48,9 @@ public final class PoolKeeperClient: Service, Sendable {
     /// Throws `.extensionNotInstalled` when it is not installed.
     public func extensionVersion() async throws(PoolKeeperError) -> String {
         let version = try await perform { () async throws -> String? in
-            let rows = try await postgres.query(
-                "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'poolkeeper'", logger: logger)
-            for try await version in rows.decode(String.self) {
+            let rows = try await self.rows(
+                "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'poolkeeper'")
+            for version in try rows.map({ try $0.decode(String.self) }) {
                 return version
             }
             return nil
@@ -74,6 +80,71 @@ public final class PoolKeeperClient: Service, Sendable {
         }
     }
 
+    /// Runs a statement and reads all it returns, so that an error the server
+    /// raises while producing rows is thrown here.
+    /// (Building a query throws when a value cannot be encoded, such as a NaN amount.)
+    func execute(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) {
+        try await perform {
+            _ = try await rows(query())
+        }
+    }
+
+    /// The single bigint a statement returns.
+    func scalar(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) -> Int64 {
+        try await perform { () async throws -> Int64 in
+            let query = try query()
+            guard let row = try await rows(query).first else {
+                throw PoolKeeperError(code: .server, message: "no row from \(query.sql)")
+            }
+            return try row.decode(Int64.self)
+        }
+    }
+
+    /// Every row a statement returns, read to the end, so that an error the
+    /// server raises while producing them is thrown here.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await onLiveConnection { connection in
+            try await connection.query(query, logger: logger).collect()
+        }
+    }
+
+    /// Runs `body` on a connection of the pool that is still open.
+    ///
+    /// PostgresNIO 1.33.2 gives a connection whose query failed back to the
+    /// pool at once, also when the failure was the server ending the
+    /// connection (`pg_terminate_backend`, a restart), and a query written
+    /// to a connection that has closed meanwhile is dropped and never
+    /// answered: its caller would wait forever. So after an error that ends
+    /// the connection, the connection is given back only once it has closed;
+    /// and a leased connection that has closed is given back unused and
+    /// another one leased (safe for any request: nothing was sent). After a
+    /// few such leases the request fails with `.connectionLost`.
+    func onLiveConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        for _ in 1...5 {
+            do {
+                return try await postgres.withConnection { connection in
+                    guard !connection.isClosed else { throw ClosedConnectionLeased() }
+                    do {
+                        return try await body(connection)
+                    } catch {
+                        if Self.endsConnection(error) { try? await connection.closeFuture.get() }
+                        throw error
+                    }
+                }
+            } catch is ClosedConnectionLeased {
+                try await Task.sleep(for: .milliseconds(10))  // let the pool see the close
+            }
+        }
+        throw PoolKeeperError(code: .connectionLost, message: "the pool kept handing out connections that had closed")
+    }
+
+    /// Whether the server or the network ended the connection with this error.
+    static func endsConnection(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        if let severity = psql.serverInfo?[.severity] { return severity == "FATAL" || severity == "PANIC" }
+        return PoolKeeperError(psql).code == .connectionLost
+    }
+
     /// Runs `body`, translating any error into a ``PoolKeeperError``.
     func perform<Result>(_ body: () async throws -> Result) async throws(PoolKeeperError) -> Result {
         do {
@@ -83,3 +154,6 @@ public final class PoolKeeperClient: Service, Sendable {
         }
     }
 }
+
+/// A leased connection had already closed; lease another.
+private struct ClosedConnectionLeased: Error {}

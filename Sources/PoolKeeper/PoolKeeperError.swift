@@ -146,6 +146,11 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `.notFound` for a read that found no `what` with that id.
+    static func notFound(_ what: String, _ id: Int64) -> PoolKeeperError {
+        PoolKeeperError(code: .notFound, message: "no \(what) has id \(id)")
+    }
+
     /// Whether repeating the same request may succeed: a lost connection, a
     /// serialization failure or a deadlock. Repeat only requests that are safe
     /// to repeat, such as posts with an idempotency key.

@@ -1,5 +1,6 @@
 import Foundation
 import PoolKeeper
+import PostgresNIO
 import Testing
 
 @Suite("ConnectionSettings reads libpq settings")
@@ -22,6 +23,16 @@ struct ConnectionSettingsTests {
         #expect(settings.password == "s3cret")
         #expect(settings.tlsMode == .verifyFull)
         #expect(settings.database == "app", "the database defaults to the user name, as in libpq")
+    }
+
+    @Test("PGAPPNAME, or application_name in a URL, names the connections")
+    func applicationName() throws {
+        #expect(try ConnectionSettings.fromEnvironment(["PGAPPNAME": "ledger-api"]).applicationName == "ledger-api")
+        #expect(try ConnectionSettings.fromEnvironment([:]).applicationName == nil)
+        let url = try ConnectionSettings(url: "postgres://app@db/pools?application_name=watcher", environment: ["PGAPPNAME": "x"])
+        #expect(url.applicationName == "watcher")
+        let configuration = try url.postgresConfiguration()
+        #expect(configuration.options.additionalStartupParameters.map { "\($0.0)=\($0.1)" } == ["application_name=watcher"])
     }
 
     @Test("libpq defaults when nothing is set: the operating-system user, whatever USER says")

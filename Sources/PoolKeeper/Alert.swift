@@ -1,0 +1,75 @@
+import Foundation
+
+/// One row of the alert log (`poolkeeper.alerts`): raised once, never changed.
+public struct Alert: Hashable, Sendable {
+    /// What the alert is about.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// A ledger row above its pool's threshold; raised by the database.
+        case largeTransaction = "large_transaction"
+        /// A sudden rise in the number of a pool's ledger rows; raised by a spike monitor.
+        case spike
+    }
+
+    /// The details of an alert, typed by its kind.
+    public enum Details: Hashable, Sendable {
+        case largeTransaction(LargeTransactionDetails)
+        /// Details the library does not type (yet): the JSON object as text.
+        case json(String)
+    }
+
+    public var id: AlertID
+    public var kind: Kind
+    public var poolID: PoolID
+    /// The ledger row the alert is about, when there is one.
+    public var transactionID: TransactionID?
+    public var details: Details
+    public var raisedAt: Date
+    /// Unique: raising a second alert under the same key does nothing.
+    public var dedupeKey: String
+}
+
+/// What a `large_transaction` alert records about its ledger row.
+public struct LargeTransactionDetails: Hashable, Sendable {
+    public var amount: Money
+    /// The threshold in force when the row was posted.
+    public var threshold: Decimal
+    public var investorID: InvestorID
+    public var transactionKind: LedgerTransaction.Kind
+
+    /// Reads the details object the ledger trigger writes; amounts are JSON
+    /// strings there, so they are read exactly. Nil when it is not of that shape.
+    init?(json: String) {
+        struct Raw: Decodable {
+            let amount: String
+            let threshold: String
+            let currency: String
+            let investor_id: Int64
+            let transaction_kind: String
+        }
+        guard let raw = try? JSONDecoder().decode(Raw.self, from: Data(json.utf8)),
+              let amount = Decimal(string: raw.amount, locale: Locale(identifier: "en_US_POSIX")),
+              let threshold = Decimal(string: raw.threshold, locale: Locale(identifier: "en_US_POSIX")),
+              let kind = LedgerTransaction.Kind(rawValue: raw.transaction_kind) else { return nil }
+        self.amount = Money(amount, raw.currency)
+        self.threshold = threshold
+        self.investorID = InvestorID(rawValue: raw.investor_id)
+        self.transactionKind = kind
+    }
+}
+
+/// A position in one of the feeds (`alerts_after`, `transactions_after`):
+/// reading after it returns every row committed since, each exactly once,
+/// whatever order transactions committed in. Store it to resume later.
+public struct FeedCursor: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The cursor text the database hands out.
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}
+
+/// Alerts read from the alert feed, and the cursor to read on from.
+public struct AlertBatch: Sendable {
+    public var alerts: [Alert]
+    /// Pass to the next read; unchanged when no alert was read.
+    public var cursor: FeedCursor?
+}

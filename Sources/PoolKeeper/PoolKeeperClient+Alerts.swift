@@ -1,0 +1,105 @@
+import Foundation
+import PostgresNIO
+
+/// Alert rules and the alert log.
+extension PoolKeeperClient {
+    /// Sets the alert rule of `pool`, or with nil the default rule for every
+    /// pool without its own (`set_alert_rule`). Throws `.invalidArgument` for
+    /// a negative threshold, a factor not above 1, a window that is not whole
+    /// seconds from 1 s to 1 day, or a min count below 1; `.notFound` for an
+    /// unknown pool.
+    public func setAlertRule(_ rule: AlertRule, for pool: PoolID?) async throws(PoolKeeperError) {
+        let short = try Self.wholeSeconds(rule.spikeShortWindow, "spike short window")
+        let baseline = try Self.wholeSeconds(rule.spikeBaselineWindow, "spike baseline window")
+        guard let minCount = Int32(exactly: rule.spikeMinCount) else {  // the column is an int
+            throw PoolKeeperError(code: .invalidArgument, message: "spike min count \(rule.spikeMinCount) is out of range")
+        }
+        try await execute("""
+            SELECT poolkeeper.set_alert_rule(\(pool?.rawValue), \(rule.largeTransactionThreshold),
+                       make_interval(secs => \(short)), make_interval(secs => \(baseline)),
+                       \(rule.spikeFactor), \(minCount), \(rule.enabled))
+            """)
+    }
+
+    /// Removes the alert rule of `pool`, or with nil the default rule
+    /// (`drop_alert_rule`); returns whether there was one.
+    public func dropAlertRule(for pool: PoolID?) async throws(PoolKeeperError) -> Bool {
+        try await perform { () async throws -> Bool in
+            let rows = try await self.rows("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))")
+            for dropped in try rows.map({ try $0.decode(Bool.self) }) { return dropped }
+            return false
+        }
+    }
+
+    /// The rule in force for `pool` and where it comes from
+    /// (`effective_alert_rules`). Throws `.notFound` for an unknown pool.
+    public func alertRule(for pool: PoolID) async throws(PoolKeeperError) -> EffectiveAlertRule {
+        let found = try await perform { () async throws -> EffectiveAlertRule? in
+            let rows = try await self.rows("""
+                SELECT source, enabled, large_transaction_threshold,
+                       extract(epoch FROM spike_short_window)::bigint, extract(epoch FROM spike_baseline_window)::bigint,
+                       spike_factor, spike_min_count
+                  FROM poolkeeper.effective_alert_rules WHERE pool_id = \(pool.rawValue)
+                """)
+            for (source, enabled, threshold, short, baseline, factor, minCount) in try rows.map({ try $0.decode((String, Bool, Decimal?, Int64, Int64, Decimal, Int32).self) }) {
+                let rule = AlertRule(largeTransactionThreshold: threshold, spikeShortWindow: .seconds(short),
+                                     spikeBaselineWindow: .seconds(baseline), spikeFactor: factor,
+                                     spikeMinCount: Int(minCount), enabled: enabled)
+                return EffectiveAlertRule(poolID: pool, source: EffectiveAlertRule.Source(rawValue: source) ?? .pool,
+                                          rule: rule)
+            }
+            return nil
+        }
+        guard let found else { throw PoolKeeperError.notFound("pool", pool.rawValue) }
+        return found
+    }
+
+    /// A cursor at the end of the alert feed now: reading after it returns
+    /// only alerts that commit from now on (`feed_cursor`).
+    public func alertFeedCursor() async throws(PoolKeeperError) -> FeedCursor {
+        try await perform { () async throws -> FeedCursor in
+            let rows = try await self.rows("SELECT poolkeeper.feed_cursor()")
+            for cursor in try rows.map({ try $0.decode(String.self) }) { return FeedCursor(cursor) }
+            throw PoolKeeperError(code: .server, message: "feed_cursor() returned no row")
+        }
+    }
+
+    /// Up to `limit` (1 to 10,000) committed alerts after `cursor` (nil: from
+    /// the first alert ever), in a stable order, each exactly once along a
+    /// chain of cursors, whatever order their transactions committed in
+    /// (`alerts_after`). Pass the returned cursor to the next call.
+    /// Throws `.invalidCursor` for a cursor of another feed or a malformed one.
+    public func alerts(after cursor: FeedCursor?, limit: Int = 1000) async throws(PoolKeeperError) -> AlertBatch {
+        // The limit is an int; clamping keeps an out-of-range value out of range for the database to refuse.
+        try await perform { () async throws -> AlertBatch in
+            let rows = try await self.rows("""
+                SELECT cursor, id, kind, pool_id, transaction_id, details::text, raised_at, dedupe_key
+                  FROM poolkeeper.alerts_after(\(cursor?.rawValue), \(Int32(clamping: limit)))
+                """)
+            var batch = AlertBatch(alerts: [], cursor: cursor)
+            for (next, id, kind, pool, transaction, details, raised, key) in try rows.map({ try $0.decode((String, Int64, String, Int64, Int64?, String, Date, String).self) }) {
+                guard let kind = Alert.Kind(rawValue: kind) else {
+                    throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(kind)")
+                }
+                let typed: Alert.Details = switch kind {
+                case .largeTransaction: LargeTransactionDetails(json: details).map { .largeTransaction($0) } ?? .json(details)
+                case .spike: .json(details)
+                }
+                batch.alerts.append(Alert(id: AlertID(rawValue: id), kind: kind, poolID: PoolID(rawValue: pool),
+                                          transactionID: transaction.map(TransactionID.init(rawValue:)),
+                                          details: typed, raisedAt: raised, dedupeKey: key))
+                batch.cursor = FeedCursor(next)
+            }
+            return batch
+        }
+    }
+
+    /// The whole seconds of a rule window; the database checks the range.
+    static func wholeSeconds(_ window: Duration, _ what: String) throws(PoolKeeperError) -> Int64 {
+        let (seconds, attoseconds) = window.components
+        guard attoseconds == 0 else {
+            throw PoolKeeperError(code: .invalidArgument, message: "\(what) must be whole seconds, not \(window)")
+        }
+        return seconds
+    }
+}

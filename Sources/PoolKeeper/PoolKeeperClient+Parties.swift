@@ -1,0 +1,47 @@
+import Foundation
+import PostgresNIO
+
+/// Managers and investors: create them, read them.
+extension PoolKeeperClient {
+    /// Creates a manager and returns its id (`create_manager`). `loginRole`
+    /// maps an existing database role to the manager.
+    /// Throws `.invalidArgument` (empty or over-long name), `.unknownRole`, `.roleAlreadyMapped`.
+    public func createManager(name: String, loginRole: String? = nil) async throws(PoolKeeperError) -> ManagerID {
+        ManagerID(rawValue: try await scalar("SELECT poolkeeper.create_manager(\(name), \(loginRole)::name)"))
+    }
+
+    /// Creates an investor and returns its id (`create_investor`). `loginRole`
+    /// maps an existing database role to the investor.
+    /// Throws `.invalidArgument` (empty or over-long name), `.unknownRole`, `.roleAlreadyMapped`.
+    public func createInvestor(name: String, loginRole: String? = nil) async throws(PoolKeeperError) -> InvestorID {
+        InvestorID(rawValue: try await scalar("SELECT poolkeeper.create_investor(\(name), \(loginRole)::name)"))
+    }
+
+    /// The manager with that id; throws `.notFound` when there is none.
+    public func manager(_ id: ManagerID) async throws(PoolKeeperError) -> Manager {
+        let found = try await perform { () async throws -> Manager? in
+            let rows = try await self.rows(
+                "SELECT id, name, login_role::text, created_at FROM poolkeeper.managers WHERE id = \(id.rawValue)")
+            for (id, name, role, created) in try rows.map({ try $0.decode((Int64, String, String?, Date).self) }) {
+                return Manager(id: ManagerID(rawValue: id), name: name, loginRole: role, createdAt: created)
+            }
+            return nil
+        }
+        guard let found else { throw PoolKeeperError.notFound("manager", id.rawValue) }
+        return found
+    }
+
+    /// The investor with that id; throws `.notFound` when there is none.
+    public func investor(_ id: InvestorID) async throws(PoolKeeperError) -> Investor {
+        let found = try await perform { () async throws -> Investor? in
+            let rows = try await self.rows(
+                "SELECT id, name, login_role::text, created_at FROM poolkeeper.investors WHERE id = \(id.rawValue)")
+            for (id, name, role, created) in try rows.map({ try $0.decode((Int64, String, String?, Date).self) }) {
+                return Investor(id: InvestorID(rawValue: id), name: name, loginRole: role, createdAt: created)
+            }
+            return nil
+        }
+        guard let found else { throw PoolKeeperError.notFound("investor", id.rawValue) }
+        return found
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Posting money: each post appends one ledger row and moves the position in
+/// the same database transaction (`post_transaction`), or is refused whole.
+///
+/// With an `idempotencyKey`, a post is safe to repeat: the database replays
+/// the original instead of posting twice, so the client retries it on a lost
+/// connection, a serialization failure or a deadlock, following
+/// ``retryPolicy``. Without a key a post is never retried: after a lost
+/// connection the client cannot know whether it committed.
+extension PoolKeeperClient {
+    /// Records money the investor put into the pool. Returns the ledger row's id.
+    public func contribute(_ amount: Decimal, pool: PoolID, investor: InvestorID, idempotencyKey: String? = nil,
+                           occurredAt: Date? = nil, metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        try await post(.contribution, amount, pool: pool, investor: investor, idempotencyKey: idempotencyKey,
+                       occurredAt: occurredAt, metadata: metadata)
+    }
+
+    /// Records capital returned to the investor; it may not take net_invested
+    /// below zero (`.insufficientPosition`). Returns the ledger row's id.
+    public func withdraw(_ amount: Decimal, pool: PoolID, investor: InvestorID, idempotencyKey: String? = nil,
+                         occurredAt: Date? = nil, metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        try await post(.withdrawal, amount, pool: pool, investor: investor, idempotencyKey: idempotencyKey,
+                       occurredAt: occurredAt, metadata: metadata)
+    }
+
+    /// Records proceeds paid out to the investor; they do not change
+    /// net_invested. Returns the ledger row's id.
+    public func distribute(_ amount: Decimal, pool: PoolID, investor: InvestorID, idempotencyKey: String? = nil,
+                           occurredAt: Date? = nil, metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        try await post(.distribution, amount, pool: pool, investor: investor, idempotencyKey: idempotencyKey,
+                       occurredAt: occurredAt, metadata: metadata)
+    }
+
+    /// Charges the investor a fee out of net_invested, which may not go
+    /// below zero (`.insufficientPosition`). Returns the ledger row's id.
+    public func chargeFee(_ amount: Decimal, pool: PoolID, investor: InvestorID, idempotencyKey: String? = nil,
+                          occurredAt: Date? = nil, metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        try await post(.fee, amount, pool: pool, investor: investor, idempotencyKey: idempotencyKey,
+                       occurredAt: occurredAt, metadata: metadata)
+    }
+
+    /// Posts one ledger row of any kind. `occurredAt` nil means now.
+    /// Throws `.invalidAmount` (not positive, or too precise for the currency),
+    /// `.invalidArgument` (bad key or metadata), `.notFound`, `.poolClosed`,
+    /// `.notAMember`, `.insufficientPosition`, `.idempotencyConflict` (the key
+    /// was used for another request), or, once retries are spent, the last
+    /// transient error.
+    public func post(_ kind: LedgerTransaction.Kind, _ amount: Decimal, pool: PoolID, investor: InvestorID,
+                     idempotencyKey: String? = nil, occurredAt: Date? = nil,
+                     metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        let metadataJSON = try Self.json(metadata)
+        let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
+        return TransactionID(rawValue: try await retrying(policy, what: "post with key \(idempotencyKey ?? "")") {
+            () async throws(PoolKeeperError) -> Int64 in
+            try await scalar("""
+                SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investor.rawValue), \(kind.rawValue), \(amount),
+                                                   \(idempotencyKey), \(occurredAt), \(metadataJSON)::jsonb)
+                """)
+        })
+    }
+
+    /// Appends the reversal of ledger row `transaction` (same pool, investor,
+    /// kind and amount, the opposite effect) with `reason` in its metadata,
+    /// and returns the reversal's id. Never retried: a repeat would be refused
+    /// as `.alreadyReversed`. Throws `.notFound`, `.alreadyReversed`,
+    /// `.notReversible` (a reversal), `.insufficientPosition`, `.poolClosed`,
+    /// `.notAMember`, `.invalidArgument` (empty reason).
+    public func reverse(_ transaction: TransactionID, reason: String) async throws(PoolKeeperError) -> TransactionID {
+        TransactionID(rawValue: try await scalar(
+            "SELECT poolkeeper.reverse_transaction(\(transaction.rawValue), \(reason))"))
+    }
+
+    /// Runs `body` up to `policy.maximumAttempts` times while it fails with a
+    /// transient error, pausing between attempts.
+    func retrying<Result>(_ policy: RetryPolicy, what: String,
+                          _ body: () async throws(PoolKeeperError) -> Result) async throws(PoolKeeperError) -> Result {
+        var attempt = 1
+        while true {
+            do throws(PoolKeeperError) {
+                logger.trace("attempt", metadata: ["request": "\(what)", "attempt": "\(attempt)"])
+                return try await body()
+            } catch where error.isTransient && attempt < policy.maximumAttempts {
+                let failure = error
+                attempt += 1
+                logger.notice("retrying after a transient error", metadata: [
+                    "request": "\(what)", "attempt": "\(attempt)", "error": "\(failure)"])
+                do {
+                    try await Task.sleep(for: policy.delay(beforeAttempt: attempt))
+                } catch {
+                    throw failure  // cancelled while waiting
+                }
+            }
+        }
+    }
+
+    /// Metadata as a JSON object; keys and values are strings.
+    static func json(_ metadata: [String: String]) throws(PoolKeeperError) -> String {
+        do {
+            let data = try JSONEncoder().encode(metadata)
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            throw PoolKeeperError(code: .invalidArgument, message: "metadata is not encodable as JSON: \(error)")
+        }
+    }
+}
