@@ -2,22 +2,27 @@ import Foundation
 import Logging
 import PoolKeeper
 import PostgresNIO
+import Testing
 
 /// The private database the test script started (scripts/db), reached through
 /// the libpq environment variables it exports.
 enum TestDatabase {
     static let logger: Logger = {
         var logger = Logger(label: "poolkeeper-tests")
-        logger.logLevel = .error
+        // POOLKEEPER_TEST_LOG=debug (or trace, notice, ...) shows what the clients do.
+        logger.logLevel = ProcessInfo.processInfo.environment["POOLKEEPER_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         return logger
     }()
 
     /// Runs `body` with a running client, and stops the client afterwards.
     static func withClient<Result: Sendable>(
         maximumConnections: Int = 8,
+        retryPolicy: RetryPolicy = .default,
+        settings: ConnectionSettings? = nil,
         _ body: (PoolKeeperClient) async throws -> Result
     ) async throws -> Result {
-        let client = try PoolKeeperClient(settings: .fromEnvironment(), maximumConnections: maximumConnections, logger: logger)
+        let client = try PoolKeeperClient(settings: settings ?? .fromEnvironment(), maximumConnections: maximumConnections,
+                                          retryPolicy: retryPolicy, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
@@ -59,3 +64,24 @@ func scalar(_ client: PoolKeeperClient, _ query: PostgresQuery) async throws -> 
     }
     throw PoolKeeperError(code: .server, message: "no row from \(query.sql)")
 }
+
+/// Runs `body`, which must fail with a `PoolKeeperError` of `code` (and
+/// `sqlState`, when given); any other outcome is recorded as a test failure.
+func expectFailure(_ code: PoolKeeperError.Code, sqlState: String? = nil,
+                   sourceLocation: SourceLocation = #_sourceLocation,
+                   _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
+    } catch {
+        let error = PoolKeeperError(error)
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        if let sqlState {
+            #expect(error.sqlState == sqlState, "\(error)", sourceLocation: sourceLocation)
+        }
+        #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
+    }
+}
+
+/// A name no other test uses.
+func unique(_ prefix: String) -> String { "\(prefix) \(UUID().uuidString.prefix(8))" }
