@@ -42,7 +42,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolKeeperTests",
-            dependencies: ["PoolKeeper", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "PoolKeeper",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "PoolKeeperIntegrationTests",

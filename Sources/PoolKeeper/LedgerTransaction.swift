@@ -22,7 +22,7 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
     public var idempotencyKey: String?
     /// The row this one reverses; nil for an ordinary row.
     public var reverses: TransactionID?
-    /// The row's metadata, each value as text (nested values as JSON text).
+    /// The row's metadata, each value as text (nested values as JSON text, a JSON null as `null`).
     /// A reversal holds its reason under `reason`.
     public var metadata: [String: String]
 

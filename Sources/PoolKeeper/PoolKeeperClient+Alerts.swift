@@ -9,6 +9,8 @@ extension PoolKeeperClient {
     /// seconds from 1 s to 1 day, or a min count below 1; `.notFound` for an
     /// unknown pool.
     public func setAlertRule(_ rule: AlertRule, for pool: PoolID?) async throws(PoolKeeperError) {
+        try Self.requireNumber(rule.largeTransactionThreshold, "large transaction threshold", code: .invalidArgument)
+        try Self.requireNumber(rule.spikeFactor, "spike factor", code: .invalidArgument)
         let short = try Self.wholeSeconds(rule.spikeShortWindow, "spike short window")
         let baseline = try Self.wholeSeconds(rule.spikeBaselineWindow, "spike baseline window")
         guard let minCount = Int32(exactly: rule.spikeMinCount) else {  // the column is an int
@@ -94,11 +96,12 @@ extension PoolKeeperClient {
         }
     }
 
-    /// The whole seconds of a rule window; the database checks the range.
+    /// The whole seconds of a rule window, from 1 s to 1 day (the database
+    /// checks the same range; this keeps huge values from overflowing `make_interval`).
     static func wholeSeconds(_ window: Duration, _ what: String) throws(PoolKeeperError) -> Int64 {
         let (seconds, attoseconds) = window.components
-        guard attoseconds == 0 else {
-            throw PoolKeeperError(code: .invalidArgument, message: "\(what) must be whole seconds, not \(window)")
+        guard attoseconds == 0, (1...86_400).contains(seconds) else {
+            throw PoolKeeperError(code: .invalidArgument, message: "\(what) must be whole seconds from 1 s to 1 day, not \(window)")
         }
         return seconds
     }

@@ -16,7 +16,7 @@ extension PoolKeeperClient {
             let rows = try await self.rows("""
                 SELECT t.id, t.investor_id, t.kind, t.amount, p.currency, t.occurred_at, t.recorded_at,
                        t.idempotency_key, t.reverses_id,
-                       (SELECT coalesce(jsonb_object_agg(key, value), '{}')::text FROM jsonb_each_text(t.metadata))
+                       (SELECT coalesce(jsonb_object_agg(key, coalesce(value, 'null')), '{}')::text FROM jsonb_each_text(t.metadata))
                   FROM poolkeeper.pools p
                   LEFT JOIN LATERAL (
                         SELECT * FROM poolkeeper.transactions t

@@ -15,6 +15,7 @@ extension PoolKeeperClient {
     /// the commitment if given (`add_investor`).
     /// Throws `.notFound`, `.poolClosed`, `.alreadyAMember`, `.invalidAmount` (commitment).
     public func addInvestor(_ investor: InvestorID, to pool: PoolID, commitment: Decimal? = nil) async throws(PoolKeeperError) {
+        try Self.requireNumber(commitment, "commitment", code: .invalidAmount)
         try await execute("SELECT poolkeeper.add_investor(\(pool.rawValue), \(investor.rawValue), \(commitment))")
     }
 

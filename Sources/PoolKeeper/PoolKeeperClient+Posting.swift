@@ -51,6 +51,7 @@ extension PoolKeeperClient {
     public func post(_ kind: LedgerTransaction.Kind, _ amount: Decimal, pool: PoolID, investor: InvestorID,
                      idempotencyKey: String? = nil, occurredAt: Date? = nil,
                      metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
+        try Self.requireNumber(amount, "amount", code: .invalidAmount)
         let metadataJSON = try Self.json(metadata)
         let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
         return TransactionID(rawValue: try await retrying(policy, what: "post with key \(idempotencyKey ?? "")") {
@@ -90,9 +91,16 @@ extension PoolKeeperClient {
                 do {
                     try await Task.sleep(for: policy.delay(beforeAttempt: attempt))
                 } catch {
-                    throw failure  // cancelled while waiting
+                    throw PoolKeeperError(code: .cancelled, message: "cancelled while waiting to retry after: \(failure)")
                 }
             }
+        }
+    }
+
+    /// Refuses NaN before it reaches PostgresNIO, which cannot encode it.
+    static func requireNumber(_ value: Decimal?, _ what: String, code: PoolKeeperError.Code) throws(PoolKeeperError) {
+        if let value, value.isNaN {
+            throw PoolKeeperError(code: code, message: "\(what) must be a number, not NaN")
         }
     }
 

@@ -28,7 +28,9 @@ public final class PoolKeeperClient: Service, Sendable {
 
     /// A client for the database `settings` name, with at most
     /// `maximumConnections` connections. Throws `.invalidConfiguration` for
-    /// settings PostgresNIO cannot use (e.g. an unreadable root certificate).
+    /// settings PostgresNIO cannot use. Connects only once ``run()`` runs, so
+    /// a problem reaching the server (or with its certificate) shows when the
+    /// first request fails; call ``checkConnection()`` to find out at once.
     public init(settings: ConnectionSettings, maximumConnections: Int = 20, retryPolicy: RetryPolicy = .default,
                 logger: Logger = Logger(label: "poolkeeper")) throws {
         var configuration = try settings.postgresConfiguration()
@@ -82,7 +84,6 @@ public final class PoolKeeperClient: Service, Sendable {
 
     /// Runs a statement and reads all it returns, so that an error the server
     /// raises while producing rows is thrown here.
-    /// (Building a query throws when a value cannot be encoded, such as a NaN amount.)
     func execute(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) {
         try await perform {
             _ = try await rows(query())

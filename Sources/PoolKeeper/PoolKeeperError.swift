@@ -15,7 +15,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case notFound, poolClosed, notAMember, alreadyAMember, insufficientPosition
             case positionNotZero, alreadyReversed, notReversible, idempotencyConflict
             case immutableLedger, roleAlreadyMapped, feedAfterWrite, permissionDenied
-            case serializationFailure, deadlockDetected, connectionLost
+            case serializationFailure, deadlockDetected, connectionLost, cancelled
             case extensionNotInstalled, invalidConfiguration, server
         }
 
@@ -66,6 +66,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let deadlockDetected = Self(.deadlockDetected)
         /// The connection failed or was closed before the answer arrived.
         public static let connectionLost = Self(.connectionLost)
+        /// The calling task was cancelled, or the client was stopped, before the answer arrived.
+        public static let cancelled = Self(.cancelled)
         /// The poolkeeper extension is not installed in the database.
         public static let extensionNotInstalled = Self(.extensionNotInstalled)
         /// The connection settings are malformed.
@@ -124,10 +126,18 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             self = error
             return
         }
+        if error is CancellationError {
+            self.init(code: .cancelled, message: "the request was cancelled")
+            return
+        }
         if let poolError = error as? ConnectionPoolError {
-            // The pool could not open a connection (the server is down or
-            // unreachable), or it was shut down while the request waited.
-            self.init(code: .connectionLost, message: "could not get a database connection: \(poolError)")
+            if poolError == .requestCancelled || poolError == .poolShutdown {
+                // Not worth retrying: the caller gave up, or the client stopped running.
+                self.init(code: .cancelled, message: "no database connection: \(poolError)")
+            } else {
+                // The pool could not open a connection: the server is down or unreachable.
+                self.init(code: .connectionLost, message: "could not get a database connection: \(poolError)")
+            }
             return
         }
         guard let psql = error as? PSQLError else {

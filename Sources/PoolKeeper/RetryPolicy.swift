@@ -15,7 +15,7 @@ public struct RetryPolicy: Hashable, Sendable {
         self.maximumDelay = maximumDelay
     }
 
-    /// Six attempts over about 1.5 s at most.
+    /// Six attempts, pausing at most about 1.5 s in all between them.
     public static let `default` = RetryPolicy()
     /// One attempt: never retry.
     public static let never = RetryPolicy(maximumAttempts: 1)

@@ -21,6 +21,9 @@ struct ClientFailureTests {
             await expectFailure(.permissionDenied, sqlState: "42501") { _ = try await outsider.createManager(name: "intruder") }
             await expectFailure(.permissionDenied, sqlState: "42501") { _ = try await outsider.verify() }
         }
+        try await TestDatabase.withClient { client in  // roles belong to the cluster: leave none behind
+            try await execute(client, PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(role)"))
+        }
     }
 
     @Test("a database without the extension gets .extensionNotInstalled")
@@ -88,7 +91,8 @@ struct ClientFailureTests {
         }
     }
 
-    @Test("two transactions posting to two positions in opposite orders: one is .deadlockDetected")
+    @Test("two transactions posting to two positions in opposite orders: one is .deadlockDetected",
+          .timeLimit(.minutes(1)))
     func deadlock() async throws {
         try await TestDatabase.withClient { client in
             let (pool, investors) = try await makePool(client, members: 2)
@@ -97,13 +101,14 @@ struct ClientFailureTests {
                     "SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investor.rawValue), 'contribution', 1)",
                     logger: TestDatabase.logger) {}
             }
+            let bothHoldTheirFirst = Barrier(parties: 2)
             let errors = try await withThrowingTaskGroup(of: PoolKeeperError?.self) { group in
                 for (first, second) in [(investors[0], investors[1]), (investors[1], investors[0])] {
                     group.addTask {
                         try await withRawConnection { connection in
                             try await connection.query("BEGIN", logger: TestDatabase.logger)
                             try await post(connection, first)
-                            try await Task.sleep(for: .milliseconds(300))  // both hold their first position
+                            await bothHoldTheirFirst.arrive()
                             do {
                                 try await post(connection, second)
                                 try await connection.query("COMMIT", logger: TestDatabase.logger)
@@ -124,7 +129,8 @@ struct ClientFailureTests {
         }
     }
 
-    @Test("a post without a key whose connection is lost fails with .connectionLost and is not retried")
+    @Test("a post without a key whose connection is lost fails with .connectionLost and is not retried",
+          .timeLimit(.minutes(1)))
     func unkeyedPostIsNotRetried() async throws {
         try await TestDatabase.withClient { client in
             let (pool, investors) = try await makePool(client, members: 1)
@@ -136,7 +142,7 @@ struct ClientFailureTests {
         }
     }
 
-    @Test("a keyed post whose connection is lost mid-post is retried and lands exactly once")
+    @Test("a keyed post whose connection is lost mid-post is retried and lands exactly once", .timeLimit(.minutes(1)))
     func keyedPostIsRetried() async throws {
         try await TestDatabase.withClient { client in
             let (pool, investors) = try await makePool(client, members: 1)
@@ -190,13 +196,16 @@ func withBlockedPost(_ client: PoolKeeperClient, pool: PoolID, investor: Investo
                     SELECT pid FROM pg_stat_activity WHERE pg_blocking_pids(pid) @> ARRAY[pg_backend_pid()]
                     """
                 var terminated = false
-                while !terminated {
+                for _ in 0..<500 where !terminated {  // 10 s at most
                     try await Task.sleep(for: .milliseconds(20))
+                    // This connection is inside a transaction: drop its cached view of pg_stat_activity.
+                    for try await _ in try await connection.query("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger) {}
                     for try await pid in try await connection.query(waiting, logger: TestDatabase.logger).decode(Int32.self) {
                         for try await _ in try await connection.query("SELECT pg_terminate_backend(\(pid))", logger: TestDatabase.logger) {}
                         terminated = true
                     }
                 }
+                if !terminated { Issue.record("the post never queued behind the lock") }
                 try await Task.sleep(for: .milliseconds(300))
                 try await connection.query("COMMIT", logger: TestDatabase.logger)
                 return nil
@@ -207,4 +216,21 @@ func withBlockedPost(_ client: PoolKeeperClient, pool: PoolID, investor: Investo
         }
     }
     check(outcome)
+}
+
+/// Suspends each caller of `arrive()` until `parties` callers have arrived.
+actor Barrier {
+    private let parties: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        if waiting.count + 1 >= parties {
+            waiting.forEach { $0.resume() }
+            waiting = []
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+    }
 }

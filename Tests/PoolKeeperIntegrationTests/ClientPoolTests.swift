@@ -44,6 +44,7 @@ struct ClientPoolTests {
             await expectFailure(.unknownRole, sqlState: "PKA05") {
                 _ = try await client.createInvestor(name: unique("investor"), loginRole: "no_such_role_\(UUID().uuidString.prefix(6))")
             }
+            try await execute(client, PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(role)"))  // roles belong to the cluster
         }
     }
 

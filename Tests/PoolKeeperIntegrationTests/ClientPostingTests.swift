@@ -52,6 +52,19 @@ struct ClientPostingTests {
         }
     }
 
+    @Test("metadata a SQL caller wrote with JSON null and nested values reads back as text")
+    func foreignMetadata() async throws {
+        try await TestDatabase.withClient { client in
+            let (pool, investors) = try await makePool(client, members: 1)
+            try await execute(client, """
+                SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investors[0].rawValue), 'contribution', 1,
+                                                   p_metadata => '{"note": null, "batch": {"n": 1}, "ok": true}')
+                """)
+            let row = try #require(try await client.transactions(in: pool).transactions.first)
+            #expect(row.metadata == ["note": "null", "batch": #"{"n": 1}"#, "ok": "true"])
+        }
+    }
+
     @Test("a keyed post replays its original; the same key for another request is refused")
     func idempotency() async throws {
         try await TestDatabase.withClient { client in
@@ -77,6 +90,11 @@ struct ClientPostingTests {
                 await expectFailure(.invalidAmount, sqlState: "PKA02") {
                     _ = try await client.contribute(amount, pool: pool, investor: investor)
                 }
+            }
+            // NaN never reaches the database (PostgresNIO cannot encode it).
+            await expectFailure(.invalidAmount) { _ = try await client.contribute(.nan, pool: pool, investor: investor) }
+            await expectFailure(.invalidAmount) {
+                try await client.addInvestor(try await client.createInvestor(name: unique("nan")), to: pool, commitment: .nan)
             }
             await expectFailure(.insufficientPosition, sqlState: "PKS04") {
                 _ = try await client.withdraw(Decimal(string: "5.01")!, pool: pool, investor: investor)

@@ -5,7 +5,8 @@ import Testing
 
 @Suite("PoolKeeperClient under dropped connections and concurrency")
 struct ClientResilienceTests {
-    @Test("keyed posts while the client's connections are terminated again and again: each lands exactly once")
+    @Test("keyed posts while the client's connections are terminated again and again: each lands exactly once",
+          .timeLimit(.minutes(2)))
     func keyedPostsSurviveTerminations() async throws {
         var settings = try ConnectionSettings.fromEnvironment()
         let applicationName = unique("pk-drop").replacingOccurrences(of: " ", with: "-")
@@ -132,7 +133,8 @@ struct ClientResilienceTests {
         }
     }
 
-    @Test("8 tasks post, withdraw, charge fees and reverse through one client on the same positions; verify() finds nothing")
+    @Test("8 tasks post, withdraw, charge fees and reverse through one client on the same positions; verify() finds nothing",
+          .timeLimit(.minutes(2)))
     func eightTasksOneClient() async throws {
         try await TestDatabase.withClient(maximumConnections: 8) { client in
             let (pool, investors) = try await makePool(client, members: 3)

@@ -1,3 +1,4 @@
+import _ConnectionPoolModule
 import PoolKeeper
 import Testing
 
@@ -29,6 +30,15 @@ struct PoolKeeperErrorTests {
         #expect(PoolKeeperError(code: .serializationFailure, message: "").isTransient)
         #expect(!PoolKeeperError(code: .insufficientPosition, message: "").isTransient)
         #expect(!PoolKeeperError(code: .server, message: "").isTransient)
+    }
+
+    @Test("cancellation and a stopped client are .cancelled, never retried; a pool that cannot connect is .connectionLost")
+    func cancellation() {
+        #expect(PoolKeeperError(CancellationError()).code == .cancelled)
+        #expect(PoolKeeperError(ConnectionPoolError.requestCancelled).code == .cancelled)
+        #expect(PoolKeeperError(ConnectionPoolError.poolShutdown).code == .cancelled)
+        #expect(!PoolKeeperError(ConnectionPoolError.poolShutdown).isTransient)
+        #expect(PoolKeeperError(ConnectionPoolError.connectionCreationCircuitBreakerTripped).code == .connectionLost)
     }
 
     @Test("the description names the code, the SQLSTATE and the message")
