@@ -26,31 +26,24 @@ extension PoolKeeperClient {
     /// Removes the alert rule of `pool`, or with nil the default rule
     /// (`drop_alert_rule`); returns whether there was one.
     public func dropAlertRule(for pool: PoolID?) async throws(PoolKeeperError) -> Bool {
-        try await perform { () async throws -> Bool in
-            let rows = try await self.rows("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))")
-            for dropped in try rows.map({ try $0.decode(Bool.self) }) { return dropped }
-            return false
-        }
+        try await first("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))") { try $0.decode(Bool.self) } ?? false
     }
 
     /// The rule in force for `pool` and where it comes from
     /// (`effective_alert_rules`). Throws `.notFound` for an unknown pool.
     public func alertRule(for pool: PoolID) async throws(PoolKeeperError) -> EffectiveAlertRule {
-        let found = try await perform { () async throws -> EffectiveAlertRule? in
-            let rows = try await self.rows("""
-                SELECT source, enabled, large_transaction_threshold,
-                       extract(epoch FROM spike_short_window)::bigint, extract(epoch FROM spike_baseline_window)::bigint,
-                       spike_factor, spike_min_count
-                  FROM poolkeeper.effective_alert_rules WHERE pool_id = \(pool.rawValue)
-                """)
-            for (source, enabled, threshold, short, baseline, factor, minCount) in try rows.map({ try $0.decode((String, Bool, Decimal?, Int64, Int64, Decimal, Int32).self) }) {
-                let rule = AlertRule(largeTransactionThreshold: threshold, spikeShortWindow: .seconds(short),
-                                     spikeBaselineWindow: .seconds(baseline), spikeFactor: factor,
-                                     spikeMinCount: Int(minCount), enabled: enabled)
-                return EffectiveAlertRule(poolID: pool, source: EffectiveAlertRule.Source(rawValue: source) ?? .pool,
-                                          rule: rule)
-            }
-            return nil
+        let found = try await first("""
+            SELECT source, enabled, large_transaction_threshold,
+                   extract(epoch FROM spike_short_window)::bigint, extract(epoch FROM spike_baseline_window)::bigint,
+                   spike_factor, spike_min_count
+              FROM poolkeeper.effective_alert_rules WHERE pool_id = \(pool.rawValue)
+            """) { row in
+            let (source, enabled, threshold, short, baseline, factor, minCount)
+                = try row.decode((String, Bool, Decimal?, Int64, Int64, Decimal, Int32).self)
+            let rule = AlertRule(largeTransactionThreshold: threshold, spikeShortWindow: .seconds(short),
+                                 spikeBaselineWindow: .seconds(baseline), spikeFactor: factor,
+                                 spikeMinCount: Int(minCount), enabled: enabled)
+            return EffectiveAlertRule(poolID: pool, source: EffectiveAlertRule.Source(rawValue: source) ?? .pool, rule: rule)
         }
         guard let found else { throw PoolKeeperError.notFound("pool", pool.rawValue) }
         return found
@@ -59,11 +52,10 @@ extension PoolKeeperClient {
     /// A cursor at the end of the alert feed now: reading after it returns
     /// only alerts that commit from now on (`feed_cursor`).
     public func alertFeedCursor() async throws(PoolKeeperError) -> FeedCursor {
-        try await perform { () async throws -> FeedCursor in
-            let rows = try await self.rows("SELECT poolkeeper.feed_cursor()")
-            for cursor in try rows.map({ try $0.decode(String.self) }) { return FeedCursor(cursor) }
+        guard let cursor = try await first("SELECT poolkeeper.feed_cursor()", { try $0.decode(String.self) }) else {
             throw PoolKeeperError(code: .server, message: "feed_cursor() returned no row")
         }
+        return FeedCursor(cursor)
     }
 
     /// Up to `limit` (1 to 10,000) committed alerts after `cursor` (nil: from

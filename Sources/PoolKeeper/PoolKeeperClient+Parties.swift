@@ -19,13 +19,10 @@ extension PoolKeeperClient {
 
     /// The manager with that id; throws `.notFound` when there is none.
     public func manager(_ id: ManagerID) async throws(PoolKeeperError) -> Manager {
-        let found = try await perform { () async throws -> Manager? in
-            let rows = try await self.rows(
-                "SELECT id, name, login_role::text, created_at FROM poolkeeper.managers WHERE id = \(id.rawValue)")
-            for (id, name, role, created) in try rows.map({ try $0.decode((Int64, String, String?, Date).self) }) {
-                return Manager(id: ManagerID(rawValue: id), name: name, loginRole: role, createdAt: created)
-            }
-            return nil
+        let found = try await first(
+            "SELECT name, login_role::text, created_at FROM poolkeeper.managers WHERE id = \(id.rawValue)") { row in
+            let (name, role, created) = try row.decode((String, String?, Date).self)
+            return Manager(id: id, name: name, loginRole: role, createdAt: created)
         }
         guard let found else { throw PoolKeeperError.notFound("manager", id.rawValue) }
         return found
@@ -33,13 +30,10 @@ extension PoolKeeperClient {
 
     /// The investor with that id; throws `.notFound` when there is none.
     public func investor(_ id: InvestorID) async throws(PoolKeeperError) -> Investor {
-        let found = try await perform { () async throws -> Investor? in
-            let rows = try await self.rows(
-                "SELECT id, name, login_role::text, created_at FROM poolkeeper.investors WHERE id = \(id.rawValue)")
-            for (id, name, role, created) in try rows.map({ try $0.decode((Int64, String, String?, Date).self) }) {
-                return Investor(id: InvestorID(rawValue: id), name: name, loginRole: role, createdAt: created)
-            }
-            return nil
+        let found = try await first(
+            "SELECT name, login_role::text, created_at FROM poolkeeper.investors WHERE id = \(id.rawValue)") { row in
+            let (name, role, created) = try row.decode((String, String?, Date).self)
+            return Investor(id: id, name: name, loginRole: role, createdAt: created)
         }
         guard let found else { throw PoolKeeperError.notFound("investor", id.rawValue) }
         return found

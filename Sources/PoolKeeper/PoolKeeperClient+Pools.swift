@@ -33,17 +33,12 @@ extension PoolKeeperClient {
 
     /// The pool with that id; throws `.notFound` when there is none.
     public func pool(_ id: PoolID) async throws(PoolKeeperError) -> Pool {
-        let found = try await perform { () async throws -> Pool? in
-            let rows = try await self.rows("""
-                SELECT id, manager_id, name, currency, status, created_at, closed_at
-                  FROM poolkeeper.pools WHERE id = \(id.rawValue)
-                """)
-            for (id, manager, name, currency, status, created, closed) in try rows.map({ try $0.decode((Int64, Int64, String, String, String, Date, Date?).self) }) {
-                return Pool(id: PoolID(rawValue: id), managerID: ManagerID(rawValue: manager), name: name,
-                            currency: currency, status: Pool.Status(rawValue: status) ?? .closed,
-                            createdAt: created, closedAt: closed)
-            }
-            return nil
+        let found = try await first("""
+            SELECT manager_id, name, currency, status, created_at, closed_at FROM poolkeeper.pools WHERE id = \(id.rawValue)
+            """) { row in
+            let (manager, name, currency, status, created, closed) = try row.decode((Int64, String, String, String, Date, Date?).self)
+            return Pool(id: id, managerID: ManagerID(rawValue: manager), name: name, currency: currency,
+                        status: Pool.Status(rawValue: status) ?? .closed, createdAt: created, closedAt: closed)
         }
         guard let found else { throw PoolKeeperError.notFound("pool", id.rawValue) }
         return found

@@ -81,7 +81,6 @@ extension PoolKeeperClient {
         var attempt = 1
         while true {
             do throws(PoolKeeperError) {
-                logger.trace("attempt", metadata: ["request": "\(what)", "attempt": "\(attempt)"])
                 return try await body()
             } catch where error.isTransient && attempt < policy.maximumAttempts {
                 let failure = error
@@ -94,13 +93,6 @@ extension PoolKeeperClient {
                     throw PoolKeeperError(code: .cancelled, message: "cancelled while waiting to retry after: \(failure)")
                 }
             }
-        }
-    }
-
-    /// Refuses NaN before it reaches PostgresNIO, which cannot encode it.
-    static func requireNumber(_ value: Decimal?, _ what: String, code: PoolKeeperError.Code) throws(PoolKeeperError) {
-        if let value, value.isNaN {
-            throw PoolKeeperError(code: code, message: "\(what) must be a number, not NaN")
         }
     }
 

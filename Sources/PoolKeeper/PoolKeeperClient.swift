@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -49,13 +50,8 @@ public final class PoolKeeperClient: Service, Sendable {
     /// The version of the poolkeeper extension installed in the database.
     /// Throws `.extensionNotInstalled` when it is not installed.
     public func extensionVersion() async throws(PoolKeeperError) -> String {
-        let version = try await perform { () async throws -> String? in
-            let rows = try await self.rows(
-                "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'poolkeeper'")
-            for version in try rows.map({ try $0.decode(String.self) }) {
-                return version
-            }
-            return nil
+        let version = try await first("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'poolkeeper'") {
+            try $0.decode(String.self)
         }
         guard let version else {
             throw PoolKeeperError(code: .extensionNotInstalled,
@@ -92,12 +88,17 @@ public final class PoolKeeperClient: Service, Sendable {
 
     /// The single bigint a statement returns.
     func scalar(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) -> Int64 {
-        try await perform { () async throws -> Int64 in
-            let query = try query()
-            guard let row = try await rows(query).first else {
-                throw PoolKeeperError(code: .server, message: "no row from \(query.sql)")
-            }
-            return try row.decode(Int64.self)
+        let query = try await perform { try query() }
+        guard let value = try await first(query, { try $0.decode(Int64.self) }) else {
+            throw PoolKeeperError(code: .server, message: "no row from \(query.sql)")
+        }
+        return value
+    }
+
+    /// The first row a statement returns, made into a value by `make`; nil when it returns none.
+    func first<Value>(_ query: PostgresQuery, _ make: (PostgresRow) throws -> Value) async throws(PoolKeeperError) -> Value? {
+        try await perform { () async throws -> Value? in
+            try await rows(query).first.map(make)
         }
     }
 
@@ -144,6 +145,13 @@ public final class PoolKeeperClient: Service, Sendable {
         guard let psql = error as? PSQLError else { return false }
         if let severity = psql.serverInfo?[.severity] { return severity == "FATAL" || severity == "PANIC" }
         return PoolKeeperError(psql).code == .connectionLost
+    }
+
+    /// Refuses NaN before it reaches PostgresNIO, which cannot encode it.
+    static func requireNumber(_ value: Decimal?, _ what: String, code: PoolKeeperError.Code) throws(PoolKeeperError) {
+        if let value, value.isNaN {
+            throw PoolKeeperError(code: code, message: "\(what) must be a number, not NaN")
+        }
     }
 
     /// Runs `body`, translating any error into a ``PoolKeeperError``.

@@ -2,19 +2,6 @@ import Foundation
 import PoolKeeper
 import Testing
 
-/// A manager's pool with `count` members, made through the library.
-func makePool(_ client: PoolKeeperClient, members count: Int, currency: String = "USD") async throws -> (PoolID, [InvestorID]) {
-    let manager = try await client.createManager(name: unique("manager"))
-    let pool = try await client.createPool(manager: manager, name: unique("pool"), currency: currency)
-    var investors: [InvestorID] = []
-    for index in 0..<count {
-        let investor = try await client.createInvestor(name: unique("investor \(index)"))
-        try await client.addInvestor(investor, to: pool)
-        investors.append(investor)
-    }
-    return (pool, investors)
-}
-
 @Suite("PoolKeeperClient: posting money and reading positions")
 struct ClientPostingTests {
     @Test("each kind of post moves the position exactly, and the ledger shows it")

@@ -31,23 +31,28 @@ enum TestDatabase {
     }
 }
 
-/// A pool with some members, made afresh for one test so tests can run side by side.
+/// A pool with some members, made afresh for one test, as raw ids for SQL text.
 struct Fixture: Sendable {
     let pool: Int64
     let investors: [Int64]
 
     static func create(_ client: PoolKeeperClient, investors count: Int, currency: String = "USD") async throws -> Fixture {
-        let tag = UUID().uuidString.prefix(8)
-        let manager = try await scalar(client, "SELECT poolkeeper.create_manager(\("manager \(tag)"))")
-        let pool = try await scalar(client, "SELECT poolkeeper.create_pool(\(manager), \("pool \(tag)"), \(currency))")
-        var investors: [Int64] = []
-        for index in 0..<count {
-            let investor = try await scalar(client, "SELECT poolkeeper.create_investor(\("investor \(tag)-\(index)"))")
-            try await execute(client, "SELECT poolkeeper.add_investor(\(pool), \(investor))")
-            investors.append(investor)
-        }
-        return Fixture(pool: pool, investors: investors)
+        let (pool, investors) = try await makePool(client, members: count, currency: currency)
+        return Fixture(pool: pool.rawValue, investors: investors.map(\.rawValue))
     }
+}
+
+/// A manager's pool with `count` members, made through the library.
+func makePool(_ client: PoolKeeperClient, members count: Int, currency: String = "USD") async throws -> (PoolID, [InvestorID]) {
+    let manager = try await client.createManager(name: unique("manager"))
+    let pool = try await client.createPool(manager: manager, name: unique("pool"), currency: currency)
+    var investors: [InvestorID] = []
+    for index in 0..<count {
+        let investor = try await client.createInvestor(name: unique("investor \(index)"))
+        try await client.addInvestor(investor, to: pool)
+        investors.append(investor)
+    }
+    return (pool, investors)
 }
 
 /// Runs a query and reads all its rows, so that an error the server raises
