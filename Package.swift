@@ -40,10 +40,17 @@ let package = Package(
             dependencies: ["PoolKeeper"],
             path: "Examples/QuickStart"
         ),
+        // What both test targets share: a seeded random generator and the brute-force spike rule.
+        .target(
+            name: "PoolKeeperTestSupport",
+            dependencies: ["PoolKeeper"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "PoolKeeperTests",
             dependencies: [
                 "PoolKeeper",
+                "PoolKeeperTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ]
@@ -52,6 +59,7 @@ let package = Package(
             name: "PoolKeeperIntegrationTests",
             dependencies: [
                 "PoolKeeper",
+                "PoolKeeperTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

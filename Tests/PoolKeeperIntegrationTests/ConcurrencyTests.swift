@@ -1,5 +1,6 @@
 import Foundation
 import PoolKeeper
+import PoolKeeperTestSupport
 import PostgresNIO
 import Testing
 

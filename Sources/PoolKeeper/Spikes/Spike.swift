@@ -1,0 +1,37 @@
+import Foundation
+
+/// A spike the detector found: the row that opened an episode, and the
+/// counts that made it spike.
+public struct Spike: Hashable, Sendable {
+    public var pool: PoolID
+    /// The row that opened the episode.
+    public var transaction: TransactionID
+    /// τ: that row's `recorded_at`, floored to the second (seconds since 1970).
+    public var second: Int64
+    /// Rows in the short window (τ − S, τ].
+    public var nShort: Int64
+    /// Rows in the baseline window (τ − S − B, τ − S].
+    public var nBase: Int64
+    /// The rule that was applied.
+    public var rule: SpikeRule
+
+    /// The short window's rate over the baseline's, (nShort / S) / (max(nBase, 1) / B), to six decimals.
+    public var ratio: Decimal { rule.ratio(nShort: nShort, nBase: nBase) }
+
+    /// The key `raise_alert` deduplicates on: the pool and the second its
+    /// episode opened. Monitors that see the same rows open an episode on the
+    /// same row, so any number of them raise it once.
+    public var dedupeKey: String { "spike:\(pool.rawValue):\(second)" }
+
+    /// The short window as times: rows recorded at or after `start` and before `end`.
+    public var shortWindow: (start: Date, end: Date) {
+        (Self.date(second - rule.shortWindow + 1), Self.date(second + 1))
+    }
+
+    /// The baseline window as times: rows recorded at or after `start` and before `end`.
+    public var baselineWindow: (start: Date, end: Date) {
+        (Self.date(second - rule.shortWindow - rule.baselineWindow + 1), Self.date(second - rule.shortWindow + 1))
+    }
+
+    private static func date(_ second: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(second)) }
+}
