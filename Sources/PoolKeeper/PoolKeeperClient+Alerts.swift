@@ -64,27 +64,50 @@ extension PoolKeeperClient {
     /// (`alerts_after`). Pass the returned cursor to the next call.
     /// Throws `.invalidCursor` for a cursor of another feed or a malformed one.
     public func alerts(after cursor: FeedCursor?, limit: Int = 1000) async throws(PoolKeeperError) -> AlertBatch {
+        let entries = try await perform { () async throws -> [FeedEntry<Alert>] in
+            try Self.alertEntries(try await self.rows(Self.alertsQuery(after: cursor, limit: limit)))
+        }
+        return AlertBatch(alerts: entries.map(\.item), cursor: entries.last?.cursor ?? cursor)
+    }
+
+    /// Records an alert (`raise_alert`) and returns its id, or nil when an
+    /// alert with `dedupeKey` exists already (then nothing is written or
+    /// announced). `details` is a JSON object of at most 8 kB. Throws
+    /// `.invalidArgument` for a bad kind, details or key (keys that start
+    /// with `large_transaction:` are the database's own), `.notFound` for an
+    /// unknown pool or ledger row. Safe to retry: the key makes it idempotent.
+    public func raiseAlert(_ kind: Alert.Kind, pool: PoolID, details: String, dedupeKey: String,
+                           transaction: TransactionID? = nil) async throws(PoolKeeperError) -> AlertID? {
+        let id = try await first("""
+            SELECT poolkeeper.raise_alert(\(kind.rawValue), \(pool.rawValue), \(details)::jsonb, \(dedupeKey), \(transaction?.rawValue))
+            """) { try $0.decode(Int64?.self) }
+        return id.flatMap { $0.map(AlertID.init(rawValue:)) }
+    }
+
+    /// The query behind ``alerts(after:limit:)`` and the alert stream.
+    static func alertsQuery(after cursor: FeedCursor?, limit: Int) -> PostgresQuery {
         // The limit is an int; clamping keeps an out-of-range value out of range for the database to refuse.
-        try await perform { () async throws -> AlertBatch in
-            let rows = try await self.rows("""
-                SELECT cursor, id, kind, pool_id, transaction_id, details::text, raised_at, dedupe_key
-                  FROM poolkeeper.alerts_after(\(cursor?.rawValue), \(Int32(clamping: limit)))
-                """)
-            var batch = AlertBatch(alerts: [], cursor: cursor)
-            for (next, id, kind, pool, transaction, details, raised, key) in try rows.map({ try $0.decode((String, Int64, String, Int64, Int64?, String, Date, String).self) }) {
-                guard let kind = Alert.Kind(rawValue: kind) else {
-                    throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(kind)")
-                }
-                let typed: Alert.Details = switch kind {
-                case .largeTransaction: LargeTransactionDetails(json: details).map { .largeTransaction($0) } ?? .json(details)
-                case .spike: .json(details)
-                }
-                batch.alerts.append(Alert(id: AlertID(rawValue: id), kind: kind, poolID: PoolID(rawValue: pool),
-                                          transactionID: transaction.map(TransactionID.init(rawValue:)),
-                                          details: typed, raisedAt: raised, dedupeKey: key))
-                batch.cursor = FeedCursor(next)
+        """
+        SELECT cursor, id, kind, pool_id, transaction_id, details::text, raised_at, dedupe_key
+          FROM poolkeeper.alerts_after(\(cursor?.rawValue), \(Int32(clamping: limit)))
+        """
+    }
+
+    /// Alerts, each with the cursor after it, from the rows of ``alertsQuery(after:limit:)``.
+    static func alertEntries(_ rows: [PostgresRow]) throws -> [FeedEntry<Alert>] {
+        try rows.map { row in
+            let (next, id, kind, pool, transaction, details, raised, key)
+                = try row.decode((String, Int64, String, Int64, Int64?, String, Date, String).self)
+            guard let kind = Alert.Kind(rawValue: kind) else {
+                throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(kind)")
             }
-            return batch
+            let typed: Alert.Details = switch kind {
+            case .largeTransaction: LargeTransactionDetails(json: details).map { .largeTransaction($0) } ?? .json(details)
+            case .spike: .json(details)
+            }
+            return FeedEntry(item: Alert(id: AlertID(rawValue: id), kind: kind, poolID: PoolID(rawValue: pool),
+                                         transactionID: transaction.map(TransactionID.init(rawValue:)),
+                                         details: typed, raisedAt: raised, dedupeKey: key), cursor: FeedCursor(next))
         }
     }
 

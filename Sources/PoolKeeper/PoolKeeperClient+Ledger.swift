@@ -16,7 +16,7 @@ extension PoolKeeperClient {
             let rows = try await self.rows("""
                 SELECT t.id, t.investor_id, t.kind, t.amount, p.currency, t.occurred_at, t.recorded_at,
                        t.idempotency_key, t.reverses_id,
-                       (SELECT coalesce(jsonb_object_agg(key, coalesce(value, 'null')), '{}')::text FROM jsonb_each_text(t.metadata))
+                       \(unescaped: Self.metadataAsText("t"))
                   FROM poolkeeper.pools p
                   LEFT JOIN LATERAL (
                         SELECT * FROM poolkeeper.transactions t
@@ -43,6 +43,12 @@ extension PoolKeeperClient {
         let more = rows.count > limit
         let page = Array(rows.prefix(limit))
         return TransactionPage(transactions: page, next: more ? page.last?.id : nil)
+    }
+
+    /// SQL for the metadata of ledger row `alias` as a JSON object of text
+    /// values (a JSON null as `null`), which decodes as `[String: String]`.
+    static func metadataAsText(_ alias: String) -> String {
+        "(SELECT coalesce(jsonb_object_agg(key, coalesce(value, 'null')), '{}')::text FROM jsonb_each_text(\(alias).metadata))"
     }
 
     static func kind(_ text: String) throws(PoolKeeperError) -> LedgerTransaction.Kind {

@@ -126,6 +126,10 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             self = error
             return
         }
+        if let deadline = error as? DeadlineExceeded {
+            self.init(code: .connectionLost, message: "no answer from the database: \(deadline)")
+            return
+        }
         if error is CancellationError {
             self.init(code: .cancelled, message: "the request was cancelled")
             return

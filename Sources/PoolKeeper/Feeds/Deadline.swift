@@ -1,0 +1,72 @@
+import Foundation
+
+/// A request that took longer than its deadline.
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "\(what) took too long" }
+}
+
+/// Runs `body` and returns its result, or throws ``DeadlineExceeded`` once
+/// `limit` has passed, or `CancellationError` when the caller is cancelled,
+/// without waiting for `body` to end.
+///
+/// PostgresNIO 1.33.2 drops a query written to a connection that has just
+/// closed and never answers it; a feed must not wait for it forever. Such a
+/// `body` is left behind, cancelled, until it ends (for a dropped query:
+/// never, which costs one suspended task per occurrence).
+func withDeadline<Value: Sendable>(_ limit: Duration, _ what: String,
+                                    _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    let race = Race<Value>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            let work = Task { race.finish(with: await Result(catching: body)) }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                race.finish(with: .failure(DeadlineExceeded(what: what)))
+            }
+            race.start(continuation, cancelling: [work, timer])
+        }
+    } onCancel: {
+        race.finish(with: .failure(CancellationError()))
+    }
+}
+
+/// The first of several outcomes resumes the continuation; the others are ignored.
+private final class Race<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, any Error>?
+    private var outcome: Result<Value, any Error>?
+    private var tasks: [Task<Void, Never>] = []
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>, cancelling tasks: [Task<Void, Never>]) {
+        lock.lock()
+        if let outcome {
+            lock.unlock()
+            tasks.forEach { $0.cancel() }
+            continuation.resume(with: outcome)
+            return
+        }
+        self.continuation = continuation
+        self.tasks = tasks
+        lock.unlock()
+    }
+
+    func finish(with result: Result<Value, any Error>) {
+        lock.lock()
+        guard outcome == nil else { lock.unlock(); return }
+        outcome = result
+        let continuation = self.continuation, tasks = self.tasks
+        self.continuation = nil
+        self.tasks = []
+        lock.unlock()
+        tasks.forEach { $0.cancel() }
+        continuation?.resume(with: result)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

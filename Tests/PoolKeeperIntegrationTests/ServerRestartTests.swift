@@ -1,0 +1,49 @@
+import Foundation
+import PoolKeeper
+import Testing
+
+/// Tests that restart the database server. They would break every other test
+/// running at the time, so they run only when POOLKEEPER_RESTART_TESTS=1, on
+/// their own: scripts/test runs them after the rest.
+@Suite("Streams across a server restart", .enabled(if: ProcessInfo.processInfo.environment["POOLKEEPER_RESTART_TESTS"] == "1"))
+struct ServerRestartTests {
+    /// scripts/db of this checkout.
+    static let databaseScript = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/db")
+
+    /// Runs `scripts/db restart`, waiting without blocking a thread of the
+    /// concurrency pool (the streams under test need those).
+    static func restartServer() async throws {
+        let process = Process()
+        process.executableURL = databaseScript
+        process.arguments = ["restart"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Foundation does not always notice this child's exit (isRunning stays true); ask the kernel.
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(process.processIdentifier, &status, WNOHANG)
+            if reaped == process.processIdentifier { break }
+            if reaped == -1 { status = 0; break }  // Foundation reaped it first
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard status == 0 else {
+            throw PoolKeeperError(code: .server, message: "scripts/db restart failed with wait status \(status)")
+        }
+    }
+
+    @Test("posts while the streams' backends are terminated again and again and the server restarts once: every row and alert arrives exactly once",
+          .timeLimit(.minutes(4)))
+    func restart() async throws {
+        let name = unique("restart")
+        try await FeedFaults.run(settings: try settingsNamed(name), posts: 400) { strike in
+            if strike == 4 {
+                try await Self.restartServer()
+                return 1
+            }
+            return try await terminateBackends(named: name + " % feed")
+        }
+    }
+}
