@@ -26,28 +26,26 @@ protocol Feed: Sendable {
 /// missed. Errors that reconnecting cannot fix (a bad cursor, a missing
 /// extension, a refused login) end the stream with that error.
 final class FeedReader<Source: Feed> {
-    private let settings: ConnectionSettings
+    private let connection: DedicatedConnection
     private let options: FeedOptions
     private var logger: Logger
     private(set) var cursor: FeedCursor?
     private var page: [FeedEntry<Source.Item>] = []
     private var pageIndex = 0
-    private var connection: PostgresConnection?
     private var listener: Task<Void, Never>?
     private let wakes: AsyncStream<Void>
     private var wakeIterator: AsyncStream<Void>.Iterator
     private let wake: AsyncStream<Void>.Continuation
     private let ticker: Task<Void, Never>
     private var failedAttempts = 0
-    private var connectionCount = 0
 
     init(settings: ConnectionSettings, after cursor: FeedCursor?, options: FeedOptions, logger: Logger) {
-        var settings = settings
-        settings.applicationName = "\(settings.applicationName ?? "poolkeeper") \(Source.name) feed"
-        self.settings = settings
-        self.options = options
+        var logger = logger
+        logger[metadataKey: "feed"] = "\(Source.name)"
         self.logger = logger
-        self.logger[metadataKey: "feed"] = "\(Source.name)"
+        self.options = options
+        connection = DedicatedConnection(settings: settings, role: "\(Source.name) feed", timeout: options.requestTimeout,
+                                         logger: logger)
         self.cursor = cursor
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         wakeIterator = wakes.makeAsyncIterator()
@@ -62,7 +60,6 @@ final class FeedReader<Source: Feed> {
     deinit {
         ticker.cancel()
         listener?.cancel()
-        connection.map(Self.close)
         wake.finish()
     }
 
@@ -78,9 +75,9 @@ final class FeedReader<Source: Feed> {
             }
             if Task.isCancelled { return stop() }
             do {
-                let connection = try await connected()
+                try await connect()
                 let cursor = self.cursor, limit = options.pageSize, logger = self.logger
-                let read = try await withDeadline(options.requestTimeout, "reading the \(Source.name) feed") {
+                let read = try await connection.run("reading the \(Source.name) feed") { connection in
                     try await Source.read(after: cursor, limit: limit, on: connection, logger: logger)
                 }
                 failedAttempts = 0
@@ -106,20 +103,17 @@ final class FeedReader<Source: Feed> {
         }
     }
 
-    /// The open connection, or a new one that listens on the feed's channel.
-    private func connected() async throws -> PostgresConnection {
-        if let connection, !connection.isClosed { return connection }
-        disconnect()
-        connectionCount += 1
-        let configuration = try settings.connectionConfiguration()
-        let id = connectionCount, logger = self.logger
-        let connection = try await withDeadline(options.requestTimeout, "connecting for the \(Source.name) feed") {
-            try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+    /// Opens a connection if none is open; a new one listens on the feed's channel.
+    private func connect() async throws {
+        guard !connection.isConnected else { return }
+        if connection.connection != nil {
+            logger.notice("the \(Source.name) feed's connection has closed; reconnecting")
         }
-        self.connection = connection
-        if let channel = Source.channel { try await listen(on: channel, connection) }
+        disconnect()
+        _ = try await connection.open { connection in
+            if let channel = Source.channel { try await self.listen(on: channel, connection) }
+        }
         logger.info("the \(Source.name) feed is connected", metadata: ["cursor": "\(cursor?.rawValue ?? "start")"])
-        return connection
     }
 
     /// Starts listening on `channel` and returns once the server has run
@@ -151,17 +145,7 @@ final class FeedReader<Source: Feed> {
     private func disconnect() {
         listener?.cancel()
         listener = nil
-        if let connection {
-            Self.close(connection)
-            self.connection = nil
-        }
-    }
-
-    /// Closes `connection` without waiting, keeping it alive until it has
-    /// closed (PostgresNIO asserts that a connection is closed before it goes).
-    private static func close(_ connection: PostgresConnection) {
-        let closing: EventLoopFuture<Void> = connection.close()
-        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+        connection.disconnect()
     }
 
     private func stop() -> FeedEntry<Source.Item>? {

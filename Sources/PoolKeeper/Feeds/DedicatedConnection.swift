@@ -1,0 +1,95 @@
+import Logging
+import PostgresNIO
+
+/// One connection of its own, outside the client's pool, for work that runs
+/// for a long time (a feed, a spike monitor): it connects when first needed,
+/// gives every request a deadline, and drops the connection after any
+/// failure, so that the next request connects anew.
+///
+/// PostgresNIO 1.33.2 drops a query written to a connection that has just
+/// closed and never answers it; the deadline turns that into `.connectionLost`.
+final class DedicatedConnection {
+    private let settings: ConnectionSettings
+    private let timeout: Duration
+    private let logger: Logger
+    private(set) var connection: PostgresConnection?
+    private var count = 0
+
+    /// `role` is appended to the settings' application name, so that the
+    /// connection can be told apart in `pg_stat_activity`.
+    init(settings: ConnectionSettings, role: String, timeout: Duration, logger: Logger) {
+        var settings = settings
+        settings.applicationName = "\(settings.applicationName ?? "poolkeeper") \(role)"
+        self.settings = settings
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    deinit {
+        connection.map(Self.close)
+    }
+
+    /// Whether a connection is open now.
+    var isConnected: Bool { connection.map { !$0.isClosed } ?? false }
+
+    /// The open connection, or a new one; `connected` runs on a new one
+    /// before it is returned.
+    func open(_ connected: (PostgresConnection) async throws -> Void = { _ in }) async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        disconnect()
+        count += 1
+        let configuration = try settings.connectionConfiguration()
+        let id = count, logger = self.logger
+        let connection = try await withDeadline(timeout, "connecting") {
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        }
+        self.connection = connection
+        do {
+            try await connected(connection)
+        } catch {
+            disconnect()
+            throw error
+        }
+        return connection
+    }
+
+    /// Runs `query` and reads all its rows, within the deadline; on any
+    /// failure the connection is dropped.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let connection = try await open()
+        let logger = self.logger
+        do {
+            return try await withDeadline(timeout, "the query") {
+                try await connection.query(query, logger: logger).collect()
+            }
+        } catch {
+            disconnect()
+            throw error
+        }
+    }
+
+    /// Runs `body` within the deadline on the open connection; on any
+    /// failure the connection is dropped.
+    func run<Value: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+        let connection = try await open()
+        do {
+            return try await withDeadline(timeout, what) { try await body(connection) }
+        } catch {
+            disconnect()
+            throw error
+        }
+    }
+
+    /// Closes the connection without waiting.
+    func disconnect() {
+        connection.map(Self.close)
+        connection = nil
+    }
+
+    /// Closes `connection` without waiting, keeping it alive until it has
+    /// closed (PostgresNIO asserts that a connection is closed before it goes).
+    private static func close(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+}
