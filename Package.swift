@@ -32,6 +32,7 @@ let package = Package(
                 "PoolKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The README's Swift example, compiled and run by scripts/test so that it cannot go stale.

@@ -13,6 +13,8 @@ public struct Alert: Hashable, Sendable {
     /// The details of an alert, typed by its kind.
     public enum Details: Hashable, Sendable {
         case largeTransaction(LargeTransactionDetails)
+        /// A spike raised by a ``SpikeMonitor``.
+        case spike(SpikeAlertDetails)
         /// Details the library does not type (yet): the JSON object as text.
         case json(String)
     }
@@ -23,6 +25,8 @@ public struct Alert: Hashable, Sendable {
     /// The ledger row the alert is about, when there is one.
     public var transactionID: TransactionID?
     public var details: Details
+    /// The details as stored: a JSON object.
+    public var detailsJSON: String
     public var raisedAt: Date
     /// Unique: raising a second alert under the same key does nothing.
     public var dedupeKey: String

@@ -103,11 +103,11 @@ extension PoolKeeperClient {
             }
             let typed: Alert.Details = switch kind {
             case .largeTransaction: LargeTransactionDetails(json: details).map { .largeTransaction($0) } ?? .json(details)
-            case .spike: .json(details)
+            case .spike: SpikeAlertDetails(json: details).map { .spike($0) } ?? .json(details)
             }
             return FeedEntry(item: Alert(id: AlertID(rawValue: id), kind: kind, poolID: PoolID(rawValue: pool),
                                          transactionID: transaction.map(TransactionID.init(rawValue:)),
-                                         details: typed, raisedAt: raised, dedupeKey: key), cursor: FeedCursor(next))
+                                         details: typed, detailsJSON: details, raisedAt: raised, dedupeKey: key), cursor: FeedCursor(next))
         }
     }
 

@@ -42,9 +42,12 @@ public final class PoolKeeperClient: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs the connection pool until the surrounding task is cancelled.
+    /// Runs the connection pool until the surrounding task is cancelled, or
+    /// until graceful shutdown when it runs in a `ServiceGroup`.
     public func run() async throws {
-        await postgres.run()
+        await cancelWhenGracefulShutdown {
+            await self.postgres.run()
+        }
     }
 
     /// The version of the poolkeeper extension installed in the database.

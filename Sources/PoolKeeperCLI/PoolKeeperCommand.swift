@@ -7,7 +7,7 @@ struct PoolKeeperCommand: AsyncParsableCommand {
         commandName: "poolkeeper",
         abstract: "Investment-pool bookkeeping and alerts in PostgreSQL.",
         discussion: "Connects with the libpq settings (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) or --url.",
-        subcommands: [VersionCommand.self],
+        subcommands: [VersionCommand.self, WatchCommand.self, BacktestCommand.self],
         defaultSubcommand: VersionCommand.self
     )
 }

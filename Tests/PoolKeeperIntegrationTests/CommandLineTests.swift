@@ -13,10 +13,11 @@ func runPoolKeeper(_ arguments: [String], environment: [String: String] = [:]) t
     process.standardOutput = output
     process.standardError = error
     try process.run()
+    // Read before waiting: a process that fills the pipe would otherwise wait for us forever.
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
+    let complained = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus,
-            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    return (process.terminationStatus, String(decoding: printed, as: UTF8.self), String(decoding: complained, as: UTF8.self))
 }
 
 @Suite("The poolkeeper command line")

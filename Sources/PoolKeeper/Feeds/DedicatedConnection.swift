@@ -68,12 +68,13 @@ final class DedicatedConnection {
         }
     }
 
-    /// Runs `body` within the deadline on the open connection; on any
-    /// failure the connection is dropped.
-    func run<Value: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
+    /// Runs `body` within the deadline (or `timeout`, when given) on the
+    /// open connection; on any failure the connection is dropped.
+    func run<Value: Sendable>(_ what: String, timeout: Duration? = nil,
+                              _ body: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
         let connection = try await open()
         do {
-            return try await withDeadline(timeout, what) { try await body(connection) }
+            return try await withDeadline(timeout ?? self.timeout, what) { try await body(connection) }
         } catch {
             disconnect()
             throw error

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Watches the ledger for spikes and raises them as `spike` alerts, so that
+/// every listener of `poolkeeper_alerts` (psql and Python too) hears of them.
+///
+/// At start it loads, in one snapshot, every pool's rule, the rows of the
+/// last 2S + B of history and the cursor that follows them, and runs the
+/// history through a ``SpikeDetector`` (rows whose baseline reaches back
+/// before the history are counted, not evaluated), so a restart loses no
+/// baseline. Then it follows the transaction stream from that cursor. It
+/// re-reads the rules every `rulesRefreshInterval` while rows arrive (and at
+/// once for a pool it does not know), so rule changes apply without a
+/// restart. Each spike goes to `poolkeeper.raise_alert` with its details
+/// (``SpikeAlertDetails``) and the episode's dedupe key, so any number of
+/// monitors running at once raise each episode once.
+///
+/// It runs on connections of its own (one for the stream, one for rules and
+/// alerts), reconnects with backoff, and ends when its task is cancelled or
+/// on graceful shutdown.
+public final class SpikeMonitor: Service, Sendable {
+    /// How the monitor reads and how often it re-reads the rules.
+    public struct Options: Sendable {
+        /// How the transaction stream reads.
+        public var feed: FeedOptions
+        /// Rules are read again at most this often, when rows arrive.
+        public var rulesRefreshInterval: Duration
+        /// A request (other than loading history) that takes longer is
+        /// abandoned and repeated on a new connection.
+        public var requestTimeout: Duration
+
+        public init(feed: FeedOptions = .transactions, rulesRefreshInterval: Duration = .seconds(1),
+                    requestTimeout: Duration = .seconds(10)) {
+            self.feed = feed
+            self.rulesRefreshInterval = rulesRefreshInterval
+            self.requestTimeout = requestTimeout
+        }
+    }
+
+    let settings: ConnectionSettings
+    let options: Options
+    let logger: Logger
+
+    public init(settings: ConnectionSettings, options: Options = Options(), logger: Logger = Logger(label: "poolkeeper.spikes")) {
+        self.settings = settings
+        self.options = options
+        self.logger = logger
+    }
+
+    /// A monitor for the database `client` connects to, logging where it logs.
+    public convenience init(client: PoolKeeperClient, options: Options = Options()) {
+        self.init(settings: client.settings, options: options, logger: client.logger)
+    }
+
+    /// Monitors until cancelled or shut down gracefully. Throws what
+    /// reconnecting cannot fix (a missing extension, a refused login).
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            do {
+                try await self.monitor()
+            } catch let error as PoolKeeperError where error.code == .cancelled {
+                return
+            } catch is CancellationError {
+                return
+            }
+        }
+    }
+
+    private func monitor() async throws {
+        let database = DedicatedConnection(settings: settings, role: "spike monitor", timeout: options.requestTimeout, logger: logger)
+        var rules = RuleBook()
+        var detector = SpikeDetector()
+        let start = try await persistently("loading history") { try await MonitorStart.load(database) }
+        rules.apply(start.rules, to: &detector, logger: logger)
+        for (pool, second) in start.lastSpikes where second >= start.now - detector.rule(for: pool).retention {
+            detector.resumeEpisode(of: pool, lastSpikingSecond: second)
+        }
+        for row in start.history {
+            let rule = detector.rule(for: row.pool)
+            if row.second < start.now - rule.retention + rule.shortWindow + rule.baselineWindow {
+                detector.count(row)
+            } else if let spike = detector.observe(row) {
+                try await raise(spike, database)
+            }
+        }
+        logger.info("spike monitor started", metadata: ["pools": "\(start.rules.count)", "history rows": "\(start.history.count)"])
+
+        let stream = TransactionStream(settings: settings, cursor: start.cursor, options: options.feed, logger: logger)
+        for try await entry in stream {
+            if rules.isStale(every: options.rulesRefreshInterval) || !rules.knows(entry.poolID) {
+                do {
+                    let fresh = try await MonitorStart.rules(database)
+                    rules.apply(fresh, to: &detector, logger: logger)
+                } catch {
+                    rules.postpone()
+                    logger.warning("could not read the alert rules; keeping the ones in force", metadata: ["error": "\(PoolKeeperError(error))"])
+                }
+            }
+            let row = SpikeDetector.Row(pool: entry.poolID, transaction: entry.id,
+                                        second: Int64(entry.recordedAt.timeIntervalSince1970.rounded(.down)))
+            if let spike = detector.observe(row) { try await raise(spike, database) }
+        }
+    }
+
+    /// Raises `spike`, repeating the request after a lost connection (the
+    /// dedupe key makes repeats harmless).
+    private func raise(_ spike: Spike, _ database: DedicatedConnection) async throws {
+        let details = SpikeAlertDetails(spike).json
+        let id = try await persistently("raising a spike alert") {
+            try await database.rows("""
+                SELECT poolkeeper.raise_alert('spike', \(spike.pool.rawValue), \(details)::jsonb, \(spike.dedupeKey),
+                                              \(spike.transaction.rawValue))
+                """).first?.decode(Int64?.self)
+        }
+        if let id = id ?? nil {
+            logger.notice("raised a spike alert", metadata: ["alert": "\(id)", "pool": "\(spike.pool)", "n_short": "\(spike.nShort)",
+                                                             "n_base": "\(spike.nBase)", "key": "\(spike.dedupeKey)"])
+        } else {
+            logger.info("the spike was raised already (by another monitor)", metadata: ["pool": "\(spike.pool)", "key": "\(spike.dedupeKey)"])
+        }
+    }
+
+    /// Runs `body` until it succeeds, backing off after a lost connection;
+    /// rethrows any other error, and `CancellationError` when cancelled.
+    private func persistently<Value>(_ what: String, _ body: () async throws -> Value) async throws -> Value {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch {
+                let error = PoolKeeperError(error)
+                guard error.code == .connectionLost, !Task.isCancelled else { throw error }
+                attempt += 1
+                let delay = options.feed.reconnectDelay(attempt: attempt)
+                logger.warning("\(what) failed; trying again", metadata: ["error": "\(error)", "attempt": "\(attempt)", "delay": "\(delay)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+}
