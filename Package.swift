@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "PoolKeeper", targets: ["PoolKeeper"]),
         .executable(name: "poolkeeper", targets: ["PoolKeeperCLI"]),
+        .executable(name: "poolkeeper-bench", targets: ["PoolKeeperBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -40,6 +41,17 @@ let package = Package(
             name: "QuickStartExample",
             dependencies: ["PoolKeeper"],
             path: "Examples/QuickStart"
+        ),
+        // Benchmarks that print numbers: bench/spikes builds them in release mode and runs them.
+        .executableTarget(
+            name: "PoolKeeperBench",
+            dependencies: [
+                "PoolKeeper",
+                "PoolKeeperTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/PoolKeeperBench"
         ),
         // What both test targets share: a seeded random generator and the brute-force spike rule.
         .target(

@@ -84,30 +84,39 @@ extension PoolKeeperClient {
         return id.flatMap { $0.map(AlertID.init(rawValue:)) }
     }
 
-    /// The query behind ``alerts(after:limit:)`` and the alert stream.
+    /// The query behind ``alerts(after:limit:)`` and the alert stream: the
+    /// whole page as one row of JSON (see ``FeedPage``).
     static func alertsQuery(after cursor: FeedCursor?, limit: Int) -> PostgresQuery {
         // The limit is an int; clamping keeps an out-of-range value out of range for the database to refuse.
         """
-        SELECT cursor, id, kind, pool_id, transaction_id, details::text, raised_at, dedupe_key
-          FROM poolkeeper.alerts_after(\(cursor?.rawValue), \(Int32(clamping: limit)))
+        SELECT coalesce(json_agg(json_build_object(
+                   'cursor', a.cursor, 'id', a.id, 'kind', a.kind, 'pool_id', a.pool_id,
+                   'transaction_id', a.transaction_id, 'details', a.details::text,
+                   'raised_at', \(unescaped: FeedPage.microseconds("a.raised_at")), 'dedupe_key', a.dedupe_key)
+                 ORDER BY a.ordinality), '[]')::text
+          FROM poolkeeper.alerts_after(\(cursor?.rawValue), \(Int32(clamping: limit))) WITH ORDINALITY a
         """
     }
 
-    /// Alerts, each with the cursor after it, from the rows of ``alertsQuery(after:limit:)``.
+    /// Alerts, each with the cursor after it, from the row of ``alertsQuery(after:limit:)``.
     static func alertEntries(_ rows: [PostgresRow]) throws -> [FeedEntry<Alert>] {
-        try rows.map { row in
-            let (next, id, kind, pool, transaction, details, raised, key)
-                = try row.decode((String, Int64, String, Int64, Int64?, String, Date, String).self)
-            guard let kind = Alert.Kind(rawValue: kind) else {
-                throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(kind)")
+        struct Record: Decodable {
+            let cursor: String, id: Int64, kind: String, pool_id: Int64, transaction_id: Int64?
+            let details: String, raised_at: Int64, dedupe_key: String
+        }
+        return try FeedPage.decode([Record].self, rows).map { record in
+            guard let kind = Alert.Kind(rawValue: record.kind) else {
+                throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(record.kind)")
             }
             let typed: Alert.Details = switch kind {
-            case .largeTransaction: LargeTransactionDetails(json: details).map { .largeTransaction($0) } ?? .json(details)
-            case .spike: SpikeAlertDetails(json: details).map { .spike($0) } ?? .json(details)
+            case .largeTransaction: LargeTransactionDetails(json: record.details).map { .largeTransaction($0) } ?? .json(record.details)
+            case .spike: SpikeAlertDetails(json: record.details).map { .spike($0) } ?? .json(record.details)
             }
-            return FeedEntry(item: Alert(id: AlertID(rawValue: id), kind: kind, poolID: PoolID(rawValue: pool),
-                                         transactionID: transaction.map(TransactionID.init(rawValue:)),
-                                         details: typed, detailsJSON: details, raisedAt: raised, dedupeKey: key), cursor: FeedCursor(next))
+            return FeedEntry(item: Alert(id: AlertID(rawValue: record.id), kind: kind, poolID: PoolID(rawValue: record.pool_id),
+                                         transactionID: record.transaction_id.map(TransactionID.init(rawValue:)),
+                                         details: typed, detailsJSON: record.details,
+                                         raisedAt: FeedPage.date(microseconds: record.raised_at), dedupeKey: record.dedupe_key),
+                             cursor: FeedCursor(record.cursor))
         }
     }
 

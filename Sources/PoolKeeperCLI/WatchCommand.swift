@@ -27,6 +27,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A cursor of the alert feed (as printed with --json) to resume after, instead of now.")
     var after: String?
 
+    @Option(name: .long, help: "Watch only this pool (repeat for several); by default every pool.")
+    var pool: [Int64] = []
+
     @Option(name: .long, help: "Log level on standard error: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -48,8 +51,9 @@ struct WatchCommand: AsyncParsableCommand {
                 if let after { return FeedCursor(after) }
                 return try await client.feedCursor()
             }
-            var services: [any Service] = [AlertPrinter(client: client, after: start, json: json)]
-            if !noDetect { services.append(SpikeMonitor(client: client)) }
+            let pools = pool.isEmpty ? nil : Set(pool.map(PoolID.init(rawValue:)))
+            var services: [any Service] = [AlertPrinter(client: client, after: start, pools: pools, json: json)]
+            if !noDetect { services.append(SpikeMonitor(client: client, options: SpikeMonitor.Options(pools: pools))) }
             let group = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -66,11 +70,13 @@ struct WatchCommand: AsyncParsableCommand {
 struct AlertPrinter: Service {
     let client: PoolKeeperClient
     let after: FeedCursor?
+    /// Only alerts of these pools are printed; nil: every alert.
+    let pools: Set<PoolID>?
     let json: Bool
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
-            for try await entry in client.alertStream(after: after) {
+            for try await entry in client.alertStream(after: after) where pools?.contains(entry.poolID) ?? true {
                 let line = json ? AlertLine.json(entry) : AlertLine.text(entry.item)
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }

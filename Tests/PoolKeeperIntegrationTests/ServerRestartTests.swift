@@ -2,10 +2,13 @@ import Foundation
 import PoolKeeper
 import Testing
 
+/// Whether the tests that must run alone run: POOLKEEPER_SOLO_TESTS=1, which
+/// scripts/test sets for its second, filtered run (after the rest).
+let soloTests = ProcessInfo.processInfo.environment["POOLKEEPER_SOLO_TESTS"] == "1"
+
 /// Tests that restart the database server. They would break every other test
-/// running at the time, so they run only when POOLKEEPER_RESTART_TESTS=1, on
-/// their own: scripts/test runs them after the rest.
-@Suite("Streams across a server restart", .enabled(if: ProcessInfo.processInfo.environment["POOLKEEPER_RESTART_TESTS"] == "1"))
+/// running at the time, so they run only with the solo tests.
+@Suite("Streams across a server restart", .enabled(if: soloTests, "it restarts the server: scripts/test runs it alone"))
 struct ServerRestartTests {
     /// scripts/db of this checkout.
     static let databaseScript = URL(fileURLWithPath: #filePath)

@@ -12,19 +12,21 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 ///
 /// PostgresNIO 1.33.2 drops a query written to a connection that has just
 /// closed and never answers it; a feed must not wait for it forever. Such a
-/// `body` is left behind, cancelled, until it ends (for a dropped query:
-/// never, which costs one suspended task per occurrence).
+/// `body` is left behind until it ends (for a dropped query: never, which
+/// costs one suspended task per occurrence). It is not cancelled: cancelling
+/// a query while its rows arrive can trip a fatal assertion in PostgresNIO
+/// 1.33.2's row stream; the caller closes the connection instead, which ends it.
 func withDeadline<Value: Sendable>(_ limit: Duration, _ what: String,
                                     _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
     let race = Race<Value>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
-            let work = Task { race.finish(with: await Result(catching: body)) }
+            Task { race.finish(with: await Result(catching: body)) }
             let timer = Task {
                 try? await Task.sleep(for: limit)
                 race.finish(with: .failure(DeadlineExceeded(what: what)))
             }
-            race.start(continuation, cancelling: [work, timer])
+            race.start(continuation, cancelling: [timer])
         }
     } onCancel: {
         race.finish(with: .failure(CancellationError()))

@@ -47,41 +47,46 @@ struct MonitorStart: Sendable {
             "SELECT poolkeeper.feed_cursor(), floor(extract(epoch FROM now()))::bigint", logger: logger
         ).collect()[0].decode((String, Int64).self)
         let rules = try decodeRules(try await connection.query(rulesQuery, logger: logger).collect())
-        let history = try await connection.query("""
-            SELECT t.pool_id, t.id, floor(extract(epoch FROM t.recorded_at))::bigint
+        // Each result is one row of JSON: see FeedPage for why.
+        let history = try FeedPage.decode([[Int64]].self, try await connection.query("""
+            SELECT coalesce(json_agg(json_build_array(t.pool_id, t.id, floor(extract(epoch FROM t.recorded_at))::bigint)
+                                     ORDER BY t.xact_id, t.id), '[]')::text
               FROM poolkeeper.effective_alert_rules r
               JOIN poolkeeper.transactions t
                 ON t.pool_id = r.pool_id
                AND t.recorded_at >= to_timestamp(\(now)) - 2 * r.spike_short_window - r.spike_baseline_window
-             ORDER BY t.xact_id, t.id
-            """, logger: logger).collect().map { row in
-            let (pool, id, second) = try row.decode((Int64, Int64, Int64).self)
-            return SpikeDetector.Row(pool: PoolID(rawValue: pool), transaction: TransactionID(rawValue: id), second: second)
+            """, logger: logger).collect()).map { triple in
+            SpikeDetector.Row(pool: PoolID(rawValue: triple[0]), transaction: TransactionID(rawValue: triple[1]), second: triple[2])
         }
-        let lastSpikes = try await connection.query("""
-            SELECT DISTINCT ON (pool_id) pool_id, (details->>'second')::bigint
-              FROM poolkeeper.alerts
-             WHERE kind = 'spike' AND details->>'second' ~ '^[0-9]{1,15}$' AND raised_at >= now() - interval '3 days'
-             ORDER BY pool_id, id DESC
-            """, logger: logger).collect().map { try $0.decode((Int64, Int64).self) }
+        let lastSpikes = try FeedPage.decode([[Int64]].self, try await connection.query("""
+            SELECT coalesce(json_agg(json_build_array(pool_id, second)), '[]')::text
+              FROM (SELECT DISTINCT ON (pool_id) pool_id, (details->>'second')::bigint AS second
+                      FROM poolkeeper.alerts
+                     WHERE kind = 'spike' AND details->>'second' ~ '^[0-9]{1,15}$' AND raised_at >= now() - interval '3 days'
+                     ORDER BY pool_id, id DESC) latest
+            """, logger: logger).collect()).map { ($0[0], $0[1]) }
         return MonitorStart(rules: rules, history: history,
                             lastSpikes: Dictionary(uniqueKeysWithValues: lastSpikes.map { (PoolID(rawValue: $0.0), $0.1) }),
                             now: now, cursor: FeedCursor(cursor))
     }
 
     private static let rulesQuery: PostgresQuery = """
-        SELECT pool_id, enabled, extract(epoch FROM spike_short_window)::bigint,
-               extract(epoch FROM spike_baseline_window)::bigint, spike_factor, spike_min_count::bigint
+        SELECT coalesce(json_agg(json_build_object(
+                   'pool', pool_id, 'enabled', enabled, 'short', extract(epoch FROM spike_short_window)::bigint,
+                   'baseline', extract(epoch FROM spike_baseline_window)::bigint, 'factor', spike_factor::text,
+                   'min_count', spike_min_count)), '[]')::text
           FROM poolkeeper.effective_alert_rules
         """
 
     private static func decodeRules(_ rows: [PostgresRow]) throws -> [PoolID: (rule: SpikeRule, enabled: Bool)] {
+        struct Record: Decodable { let pool: Int64, enabled: Bool, short: Int64, baseline: Int64, factor: String, min_count: Int64 }
         var rules: [PoolID: (rule: SpikeRule, enabled: Bool)] = [:]
-        for row in rows {
-            let (pool, enabled, short, baseline, factor, minCount) = try row.decode((Int64, Bool, Int64, Int64, Decimal, Int64).self)
+        for record in try FeedPage.decode([Record].self, rows) {
             // The table's checks keep these in range; a rule the detector refuses is left out (built-in applies).
-            if let rule = try? SpikeRule(shortWindow: short, baselineWindow: baseline, factor: factor, minCount: minCount) {
-                rules[PoolID(rawValue: pool)] = (rule, enabled)
+            if let factor = Decimal(string: record.factor, locale: Locale(identifier: "en_US_POSIX")),
+               let rule = try? SpikeRule(shortWindow: record.short, baselineWindow: record.baseline, factor: factor,
+                                         minCount: record.min_count) {
+                rules[PoolID(rawValue: record.pool)] = (rule, record.enabled)
             }
         }
         return rules

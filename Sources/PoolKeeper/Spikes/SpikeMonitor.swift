@@ -30,13 +30,19 @@ public final class SpikeMonitor: Service, Sendable {
         /// A request (other than loading history) that takes longer is
         /// abandoned and repeated on a new connection.
         public var requestTimeout: Duration
+        /// Only these pools are watched; nil: every pool.
+        public var pools: Set<PoolID>?
 
         public init(feed: FeedOptions = .transactions, rulesRefreshInterval: Duration = .seconds(1),
-                    requestTimeout: Duration = .seconds(10)) {
+                    requestTimeout: Duration = .seconds(10), pools: Set<PoolID>? = nil) {
             self.feed = feed
             self.rulesRefreshInterval = rulesRefreshInterval
             self.requestTimeout = requestTimeout
+            self.pools = pools
         }
+
+        /// Whether `pool` is watched.
+        func watches(_ pool: PoolID) -> Bool { pools?.contains(pool) ?? true }
     }
 
     let settings: ConnectionSettings
@@ -77,7 +83,7 @@ public final class SpikeMonitor: Service, Sendable {
         for (pool, second) in start.lastSpikes where second >= start.now - detector.rule(for: pool).retention {
             detector.resumeEpisode(of: pool, lastSpikingSecond: second)
         }
-        for row in start.history {
+        for row in start.history where options.watches(row.pool) {
             let rule = detector.rule(for: row.pool)
             if row.second < start.now - rule.retention + rule.shortWindow + rule.baselineWindow {
                 detector.count(row)
@@ -88,7 +94,7 @@ public final class SpikeMonitor: Service, Sendable {
         logger.info("spike monitor started", metadata: ["pools": "\(start.rules.count)", "history rows": "\(start.history.count)"])
 
         let stream = TransactionStream(settings: settings, cursor: start.cursor, options: options.feed, logger: logger)
-        for try await entry in stream {
+        for try await entry in stream where options.watches(entry.poolID) {
             if rules.isStale(every: options.rulesRefreshInterval) || !rules.knows(entry.poolID) {
                 do {
                     let fresh = try await MonitorStart.rules(database)

@@ -1,12 +1,12 @@
 import Foundation
 import PoolKeeper
 
-/// A `poolkeeper` process that runs on while the test goes on (such as
-/// `watch`), with every line it prints kept with the moment it arrived.
-final class RunningPoolKeeper: @unchecked Sendable {
-    struct Line: Sendable {
-        let text: String
-        let at: ContinuousClock.Instant
+/// A `poolkeeper` process that runs on while a test or benchmark goes on
+/// (such as `watch`), with every line it prints kept with the moment it arrived.
+public final class RunningPoolKeeper: @unchecked Sendable {
+    public struct Line: Sendable {
+        public let text: String
+        public let at: ContinuousClock.Instant
     }
 
     private let process = Process()
@@ -14,7 +14,8 @@ final class RunningPoolKeeper: @unchecked Sendable {
     private var output: [Line] = []
     private var errors: [Line] = []
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts the `poolkeeper` executable next to this process's own.
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         let buildFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         process.executableURL = buildFolder.appendingPathComponent("poolkeeper")
         process.arguments = arguments
@@ -42,11 +43,11 @@ final class RunningPoolKeeper: @unchecked Sendable {
         return pipe
     }
 
-    var lines: [Line] { lock.withLock { output } }
-    var errorLines: [Line] { lock.withLock { errors } }
+    public var lines: [Line] { lock.withLock { output } }
+    public var errorLines: [Line] { lock.withLock { errors } }
 
     /// Waits until a printed line (standard error too, with `stderr`) passes `test`; nil after `timeout`.
-    func waitForLine(stderr: Bool = false, timeout: Duration = .seconds(30), where test: (String) -> Bool) async throws -> Line? {
+    public func waitForLine(stderr: Bool = false, timeout: Duration = .seconds(30), where test: (String) -> Bool) async throws -> Line? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = (stderr ? errorLines : lines).first(where: { test($0.text) }) { return line }
@@ -56,7 +57,7 @@ final class RunningPoolKeeper: @unchecked Sendable {
     }
 
     /// Sends `signal` and waits for the process to end; returns its exit status, nil if it did not end within 10 s.
-    func stop(signal: Int32 = SIGTERM) async throws -> Int32? {
+    public func stop(signal: Int32 = SIGTERM) async throws -> Int32? {
         kill(process.processIdentifier, signal)
         for _ in 0..<1000 {
             var status: Int32 = 0
@@ -82,19 +83,5 @@ private final class LockedBuffer: @unchecked Sendable {
             pending = Data(pending[(last + 1)...])
             return complete.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
         }
-    }
-}
-
-/// One line of `poolkeeper watch --json`.
-struct WatchedAlert: Decodable, Equatable {
-    let alert_id: Int64
-    let kind: String
-    let pool_id: Int64
-    let transaction_id: Int64?
-    let raised_at: String
-
-    init?(_ line: String) {
-        guard let alert = try? JSONDecoder().decode(WatchedAlert.self, from: Data(line.utf8)) else { return nil }
-        self = alert
     }
 }
