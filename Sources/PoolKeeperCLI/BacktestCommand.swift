@@ -41,8 +41,9 @@ struct BacktestCommand: AsyncParsableCommand {
     var pool: Int64?
 
     func rule() throws -> SpikeRule {
-        guard let factor = Decimal(string: factor, locale: Locale(identifier: "en_US_POSIX")),
-              self.factor.allSatisfy({ $0.isNumber || $0 == "." }) else {
+        // Digits with at most one point: Decimal(string:) would take "1.5.5" as 1.5.
+        guard self.factor.wholeMatch(of: /[0-9]+(\.[0-9]+)?/) != nil,
+              let factor = Decimal(string: factor, locale: Locale(identifier: "en_US_POSIX")) else {
             throw ValidationError("--factor \(self.factor) is not a number")
         }
         do {

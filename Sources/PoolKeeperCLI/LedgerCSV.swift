@@ -83,8 +83,13 @@ enum ISO8601Seconds {
                 offset = sign * (hours * 3600 + minutes * 60)
             }
         }
-        guard index == chars.count else { return nil }
+        guard index == chars.count, day <= daysInMonth(year, month) else { return nil }
         return daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset
+    }
+
+    static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(month) - 1]
     }
 
     /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).

@@ -29,7 +29,11 @@ struct ServerRestartTests {
         while true {
             let reaped = waitpid(process.processIdentifier, &status, WNOHANG)
             if reaped == process.processIdentifier { break }
-            if reaped == -1 { status = 0; break }  // Foundation reaped it first
+            if reaped == -1 {  // Foundation reaped it first
+                while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+                status = process.terminationReason == .exit ? process.terminationStatus << 8 : 1
+                break
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         guard status == 0 else {
@@ -41,12 +45,21 @@ struct ServerRestartTests {
           .timeLimit(.minutes(4)))
     func restart() async throws {
         let name = unique("restart")
+        let restarted = Flag()
         try await FeedFaults.run(settings: try settingsNamed(name), posts: 400) { strike in
             if strike == 4 {
                 try await Self.restartServer()
+                await restarted.set()
                 return 1
             }
             return try await terminateBackends(named: name + " % feed")
         }
+        #expect(await restarted.value, "the server restarted")
     }
+}
+
+/// A flag tasks can set.
+actor Flag {
+    private(set) var value = false
+    func set() { value = true }
 }

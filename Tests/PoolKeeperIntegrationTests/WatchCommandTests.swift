@@ -125,6 +125,8 @@ struct WatchCommandTests {
     @Test("backtest refuses a bad rule, a malformed file and a mixed input, naming the problem")
     func backtestRefusals() throws {
         #expect(try runPoolKeeper(["backtest", "--csv", "/dev/null", "--factor", "1"]).status == 64)
+        #expect(try runPoolKeeper(["backtest", "--csv", "/dev/null", "--factor", "1.5.5"]).status == 64)
+        #expect(try runPoolKeeper(["backtest", "--from", "2026-02-31T00:00:00Z"]).status == 64)
         #expect(try runPoolKeeper(["backtest", "--csv", "/dev/null", "--short-window", "0"]).status == 64)
         #expect(try runPoolKeeper(["backtest", "--csv", "/dev/null", "--from", "2026-01-01T00:00:00Z"]).status == 64)
         #expect(try runPoolKeeper(["backtest"]).status == 64)

@@ -169,6 +169,24 @@ struct SpikeDetectorTests {
         #expect(detector.observe(.init(pool: 2, transaction: 6, second: 70)) != nil)  // 70 ≥ 50 + 2, a quiet baseline: a new episode
     }
 
+    @Test("a late row that is not spiking closes an episode; a second episode in the same second gets its own key")
+    func secondEpisodeInOneSecond() throws {
+        var detector = SpikeDetector()
+        let pool: PoolID = 5
+        detector.setRule(try SpikeRule(shortWindow: 2, baselineWindow: 10, factor: 2, minCount: 3), for: pool)
+        var keys: [String] = []
+        func observe(_ id: Int64, _ second: Int64) {
+            if let spike = detector.observe(.init(pool: pool, transaction: TransactionID(rawValue: id), second: second)) {
+                keys.append(spike.dedupeKey)
+            }
+        }
+        for id: Int64 in 1...3 { observe(id, 100) }   // the third row opens an episode
+        observe(4, 90)                         // 10 s late: beyond S, not evaluated
+        observe(5, 98)                         // 2 s late, 1 row in (96, 98]: not spiking, closes the episode
+        observe(6, 100)                        // spiking again, in the same second: a second episode
+        #expect(keys == ["spike:5:100", "spike:5:100:2"])
+    }
+
     @Test("details of a spike: windows as times, the ratio, and a dedupe key per pool and second")
     func spikeDetails() throws {
         let rule = try SpikeRule(shortWindow: 60, baselineWindow: 3600, factor: 10, minCount: 5)

@@ -14,14 +14,30 @@ public struct Spike: Hashable, Sendable {
     public var nBase: Int64
     /// The rule that was applied.
     public var rule: SpikeRule
+    /// Episodes of the pool that opened earlier in the same second (almost always 0).
+    public var earlierEpisodesInSecond: Int
+
+    public init(pool: PoolID, transaction: TransactionID, second: Int64, nShort: Int64, nBase: Int64, rule: SpikeRule,
+                earlierEpisodesInSecond: Int = 0) {
+        self.pool = pool
+        self.transaction = transaction
+        self.second = second
+        self.nShort = nShort
+        self.nBase = nBase
+        self.rule = rule
+        self.earlierEpisodesInSecond = earlierEpisodesInSecond
+    }
 
     /// The short window's rate over the baseline's, (nShort / S) / (max(nBase, 1) / B), to six decimals.
     public var ratio: Decimal { rule.ratio(nShort: nShort, nBase: nBase) }
 
-    /// The key `raise_alert` deduplicates on: the pool and the second its
-    /// episode opened. Monitors that see the same rows open an episode on the
-    /// same row, so any number of them raise it once.
-    public var dedupeKey: String { "spike:\(pool.rawValue):\(second)" }
+    /// The key `raise_alert` deduplicates on: the pool, the second its
+    /// episode opened and, for a second episode in that second, its number
+    /// (`spike:7:1795442402`, `spike:7:1795442402:2`). Monitors that see the
+    /// same rows open an episode on the same row, so any number of them raise it once.
+    public var dedupeKey: String {
+        earlierEpisodesInSecond == 0 ? "spike:\(pool.rawValue):\(second)" : "spike:\(pool.rawValue):\(second):\(earlierEpisodesInSecond + 1)"
+    }
 
     /// The short window as times: rows recorded at or after `start` and before `end`.
     public var shortWindow: (start: Date, end: Date) {

@@ -99,6 +99,8 @@ private struct PoolState: Sendable {
     var activity = PoolActivity()
     /// The second of the open episode's last spiking row; nil when none is open.
     var lastSpiking: Int64?
+    /// The second the latest episode opened at, and how many opened before it in that second.
+    var latestOpening: (second: Int64, earlier: Int)?
 
     mutating func observe(_ row: SpikeDetector.Row, defaultRule: SpikeRule, evaluate: Bool) -> (spike: Spike?, late: Bool) {
         let rule = self.rule ?? defaultRule
@@ -121,6 +123,10 @@ private struct PoolState: Sendable {
         guard spiking else { return (nil, false) }
         defer { lastSpiking = τ }
         guard lastSpiking == nil else { return (nil, false) }
-        return (Spike(pool: row.pool, transaction: row.transaction, second: τ, nShort: nShort, nBase: nBase, rule: rule), false)
+        // A late row that is not spiking can close an episode, and the next row of the same second open another.
+        let earlier = latestOpening.map { $0.second == τ ? $0.earlier + 1 : 0 } ?? 0
+        latestOpening = (τ, earlier)
+        return (Spike(pool: row.pool, transaction: row.transaction, second: τ, nShort: nShort, nBase: nBase, rule: rule,
+                      earlierEpisodesInSecond: earlier), false)
     }
 }
