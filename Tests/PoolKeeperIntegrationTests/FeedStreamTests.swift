@@ -140,7 +140,7 @@ struct FeedStreamTests {
     func terminatedBackends() async throws {
         let name = unique("terminate")
         try await FeedFaults.run(settings: try settingsNamed(name), posts: 300) { _ in
-            try await terminateBackends(named: name + " % feed")
+            try await terminateBackends(named: name + " %")  // the streams' and the monitor's connections
         }
     }
 }
@@ -157,7 +157,8 @@ func terminateBackends(named pattern: String) async throws -> Int {
 
 /// The fault test: posts rows (a third of them above the threshold) while
 /// `fault` strikes every 200 ms, and checks that the transaction stream and
-/// the alert stream deliver each of the pool's rows and alerts exactly once.
+/// the alert stream deliver each of the pool's rows and alerts exactly once,
+/// and that a spike monitor's detector takes each row exactly once.
 /// Each post and the checks use a client of their own: the faults may reach
 /// any connection, and PostgresNIO's pool can hang on a connection the server
 /// closed while it was idle (README, "Known limitations").
@@ -170,7 +171,19 @@ enum FeedFaults {
             return (pool, investors, try await client.feedCursor())
         }
         let streams = try PoolKeeperClient(settings: settings, logger: TestDatabase.logger)  // streams need no run()
-        let expectedAlerts = posts / 3
+        let expectedAlerts = posts / 3  // of the posts after the first row
+        // A spike monitor of this pool, whose detector must also take each row exactly once.
+        let observed = Observed()
+        let monitor = SpikeMonitor(settings: settings, options: SpikeMonitor.Options(pools: [pool]), logger: TestDatabase.logger) { row in
+            observed.append(row.transaction)
+        }
+        let monitoring = Task { try await monitor.run() }
+        // One row first, and the faults only once the monitor has taken it: a monitor whose
+        // connection is killed every 200 ms could never finish loading its history.
+        let poster = KeyedPoster(settings: settings)
+        try await poster.post(pool: pool, investor: investors[0], amount: 10, key: "\(pool)-first")
+        for _ in 0..<300 where observed.ids.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        let posts = posts + 1
         async let rows = collect(streams.transactionStream(after: start), timeout: .seconds(150),
                                  keep: { $0.poolID == pool }, until: { $0.count >= posts })
         async let alerts = collect(streams.alertStream(after: start), timeout: .seconds(150),
@@ -184,14 +197,16 @@ enum FeedFaults {
             }
             return struck
         }
-        let poster = KeyedPoster(settings: settings)
-        for index in 0..<posts {
+        for index in 0..<(posts - 1) {
             try await poster.post(pool: pool, investor: investors[index % 2], amount: index % 3 == 2 ? 5000 : 10,
                                   key: "\(pool)-\(index)")
             try await Task.sleep(for: .milliseconds(5))
         }
         let (delivered, announced) = try await (rows, alerts)
+        for _ in 0..<600 where observed.ids.count < posts { try await Task.sleep(for: .milliseconds(100)) }
         faults.cancel()
+        monitoring.cancel()
+        _ = try? await monitoring.value
         let struck = await faults.value
         #expect(struck >= 3, "the fault struck \(struck) times")
         try await TestDatabase.withClient(settings: settings) { client in
@@ -201,6 +216,7 @@ enum FeedFaults {
             let log = try await client.alerts(after: start, limit: 10_000).alerts.filter { $0.poolID == pool && $0.kind == .largeTransaction }.map(\.id)
             #expect(log.count == expectedAlerts)
             #expect(announced.map(\.id) == log, "every alert once, in feed order")
+            #expect(observed.ids.sorted() == ledger.sorted(), "the monitor's detector took every row once")
         }
     }
 }
@@ -226,4 +242,13 @@ struct KeyedPoster {
         }
         throw PoolKeeperError(code: .connectionLost, message: "post \(key) failed 20 times")
     }
+}
+
+/// Ledger row ids a monitor's observer saw, from any thread.
+final class Observed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [TransactionID] = []
+
+    func append(_ id: TransactionID) { lock.withLock { seen.append(id) } }
+    var ids: [TransactionID] { lock.withLock { seen } }
 }

@@ -52,7 +52,7 @@ struct ServerRestartTests {
                 await restarted.set()
                 return 1
             }
-            return try await terminateBackends(named: name + " % feed")
+            return try await terminateBackends(named: name + " %")  // the streams' and the monitor's connections
         }
         #expect(await restarted.value, "the server restarted")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -40,8 +41,17 @@ final class DedicatedConnection {
         count += 1
         let configuration = try settings.connectionConfiguration()
         let id = count, logger = self.logger
-        let connection = try await withDeadline(timeout, "connecting") {
-            try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        let claim = Claim()
+        let connection: PostgresConnection
+        do {
+            connection = try await withDeadline(timeout, "connecting") {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                if !claim.take(connection) { Self.close(connection) }  // the caller gave up waiting
+                return connection
+            }
+        } catch {
+            claim.abandon()
+            throw error
         }
         self.connection = connection
         do {
@@ -89,8 +99,35 @@ final class DedicatedConnection {
 
     /// Closes `connection` without waiting, keeping it alive until it has
     /// closed (PostgresNIO asserts that a connection is closed before it goes).
-    private static func close(_ connection: PostgresConnection) {
+    fileprivate static func close(_ connection: PostgresConnection) {
         let closing: EventLoopFuture<Void> = connection.close()
         closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+}
+
+/// A connection that may arrive after its caller stopped waiting: whichever
+/// of the two comes second closes it, so a late connection is not leaked.
+private final class Claim: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private var abandoned = false
+
+    /// Hands the connection over; false when the caller has given up (then the arriving side closes it).
+    func take(_ connection: PostgresConnection) -> Bool {
+        lock.withLock {
+            if abandoned { return false }
+            self.connection = connection
+            return true
+        }
+    }
+
+    /// The caller gives up: a connection that arrived meanwhile is closed.
+    func abandon() {
+        let arrived: PostgresConnection? = lock.withLock {
+            abandoned = true
+            defer { connection = nil }
+            return connection
+        }
+        arrived.map(DedicatedConnection.close)
     }
 }

@@ -5,21 +5,33 @@ import PostgresNIO
 /// recent history, the latest spike alert of each pool, and the cursor after
 /// that history.
 struct MonitorStart: Sendable {
+    /// Where a pool's history starts, and its latest spike alert.
+    struct Bounds: Sendable {
+        /// The first second loaded: 2S + B before now, or before the latest
+        /// alert when that is within the last hour.
+        var start: Int64
+        /// τ of the pool's latest spike alert (of the last hour), if any.
+        var lastAlert: Int64?
+    }
+
     /// Every pool's rule in force; nil rule for values the detector refuses.
     var rules: [PoolID: (rule: SpikeRule, enabled: Bool)]
-    /// Rows recorded within 2S + B (of their pool's rule) before `now`, in
-    /// (transaction, id) order: the feed order, up to transactions that
-    /// committed out of order.
+    var bounds: [PoolID: Bounds]
+    /// Rows recorded since their pool's `start`, in (transaction, id) order:
+    /// the feed order, up to transactions that committed out of order.
     var history: [SpikeDetector.Row]
-    /// τ of the latest spike alert of each pool with one.
-    var lastSpikes: [PoolID: Int64]
     /// The snapshot's time, floored to the second.
     var now: Int64
     /// The transaction feed right after the history.
     var cursor: FeedCursor
 
-    /// History can be large: loading it gets a minute.
-    static let loadTimeout: Duration = .seconds(60)
+    /// How far back a recent alert pulls a pool's history, so that the
+    /// monitor rebuilds the episode it opened instead of raising it again.
+    static let alertHorizon: Int64 = 3600
+    /// History rows per page (each page is one JSON value).
+    static let pageSize = 50_000
+    /// History can be large: loading it gets a few minutes.
+    static let loadTimeout: Duration = .seconds(300)
 
     static func load(_ database: DedicatedConnection) async throws -> MonitorStart {
         try await database.run("loading history", timeout: loadTimeout) { connection in
@@ -41,6 +53,23 @@ struct MonitorStart: Sendable {
         try decodeRules(try await database.rows(rulesQuery))
     }
 
+    /// Per pool: where its history starts, and its latest spike alert of the last hour.
+    private static func boundsQuery(now: Int64) -> String {
+        """
+        SELECT r.pool_id, least(\(now), coalesce(l.second, \(now)))
+                          - 2 * extract(epoch FROM r.spike_short_window)::bigint
+                          - extract(epoch FROM r.spike_baseline_window)::bigint AS start,
+               l.second AS last_alert
+          FROM poolkeeper.effective_alert_rules r
+          LEFT JOIN (SELECT DISTINCT ON (pool_id) pool_id, (details->>'second')::bigint AS second
+                       FROM poolkeeper.alerts
+                      WHERE kind = 'spike' AND details->>'second' ~ '^[0-9]{1,15}$'
+                        AND raised_at >= to_timestamp(\(now - alertHorizon))
+                      ORDER BY pool_id, id DESC) l
+            ON l.pool_id = r.pool_id AND l.second >= \(now - alertHorizon)
+        """
+    }
+
     private static func read(_ connection: PostgresConnection) async throws -> MonitorStart {
         let logger = connection.logger
         let (cursor, now) = try await connection.query(
@@ -48,26 +77,40 @@ struct MonitorStart: Sendable {
         ).collect()[0].decode((String, Int64).self)
         let rules = try decodeRules(try await connection.query(rulesQuery, logger: logger).collect())
         // Each result is one row of JSON: see FeedPage for why.
-        let history = try FeedPage.decode([[Int64]].self, try await connection.query("""
-            SELECT coalesce(json_agg(json_build_array(t.pool_id, t.id, floor(extract(epoch FROM t.recorded_at))::bigint)
-                                     ORDER BY t.xact_id, t.id), '[]')::text
-              FROM poolkeeper.effective_alert_rules r
-              JOIN poolkeeper.transactions t
-                ON t.pool_id = r.pool_id
-               AND t.recorded_at >= to_timestamp(\(now)) - 2 * r.spike_short_window - r.spike_baseline_window
-            """, logger: logger).collect()).map { triple in
-            SpikeDetector.Row(pool: PoolID(rawValue: triple[0]), transaction: TransactionID(rawValue: triple[1]), second: triple[2])
+        var bounds: [PoolID: Bounds] = [:]
+        for triple in try FeedPage.decode([[Int64?]].self, try await connection.query("""
+            SELECT coalesce(json_agg(json_build_array(pool_id, start, last_alert)), '[]')::text
+              FROM (\(unescaped: boundsQuery(now: now))) b
+            """, logger: logger).collect()) {
+            guard triple.count == 3, let pool = triple[0], let start = triple[1] else { continue }
+            bounds[PoolID(rawValue: pool)] = Bounds(start: start, lastAlert: triple[2])
         }
-        let lastSpikes = try FeedPage.decode([[Int64]].self, try await connection.query("""
-            SELECT coalesce(json_agg(json_build_array(pool_id, second)), '[]')::text
-              FROM (SELECT DISTINCT ON (pool_id) pool_id, (details->>'second')::bigint AS second
-                      FROM poolkeeper.alerts
-                     WHERE kind = 'spike' AND details->>'second' ~ '^[0-9]{1,15}$' AND raised_at >= now() - interval '3 days'
-                     ORDER BY pool_id, id DESC) latest
-            """, logger: logger).collect()).map { ($0[0], $0[1]) }
-        return MonitorStart(rules: rules, history: history,
-                            lastSpikes: Dictionary(uniqueKeysWithValues: lastSpikes.map { (PoolID(rawValue: $0.0), $0.1) }),
-                            now: now, cursor: FeedCursor(cursor))
+        // Pages in (xact_id, id) order; xact_id travels as text (xid8).
+        struct Page: Decodable { let rows: [[Int64]]; let last_xact: String?; let last_id: Int64? }
+        var history: [SpikeDetector.Row] = []
+        var after = ("0", Int64(0))
+        while true {
+            let page = try FeedPage.decode(Page.self, try await connection.query("""
+                SELECT json_build_object(
+                           'rows', coalesce(json_agg(json_build_array(x.pool_id, x.id, x.second) ORDER BY x.xact_id, x.id), '[]'),
+                           'last_xact', (array_agg(x.xact_id::text ORDER BY x.xact_id DESC, x.id DESC))[1],
+                           'last_id', (array_agg(x.id ORDER BY x.xact_id DESC, x.id DESC))[1])::text
+                  FROM (SELECT t.pool_id, t.id, t.xact_id, floor(extract(epoch FROM t.recorded_at))::bigint AS second
+                          FROM (\(unescaped: boundsQuery(now: now))) b
+                          JOIN poolkeeper.transactions t
+                            ON t.pool_id = b.pool_id AND t.recorded_at >= to_timestamp(b.start)
+                         WHERE (t.xact_id, t.id) > (\(after.0)::xid8, \(after.1))
+                         ORDER BY t.xact_id, t.id
+                         LIMIT \(pageSize)) x
+                """, logger: logger).collect())
+            history += page.rows.compactMap { triple in
+                triple.count == 3 ? SpikeDetector.Row(pool: PoolID(rawValue: triple[0]), transaction: TransactionID(rawValue: triple[1]),
+                                                      second: triple[2]) : nil
+            }
+            guard page.rows.count == pageSize, let xact = page.last_xact, let id = page.last_id else { break }
+            after = (xact, id)
+        }
+        return MonitorStart(rules: rules, bounds: bounds, history: history, now: now, cursor: FeedCursor(cursor))
     }
 
     private static let rulesQuery: PostgresQuery = """

@@ -7,10 +7,12 @@ import ServiceLifecycle
 /// every listener of `poolkeeper_alerts` (psql and Python too) hears of them.
 ///
 /// At start it loads, in one snapshot, every pool's rule, the rows of the
-/// last 2S + B of history and the cursor that follows them, and runs the
-/// history through a ``SpikeDetector`` (rows whose baseline reaches back
-/// before the history are counted, not evaluated), so a restart loses no
-/// baseline. Then it follows the transaction stream from that cursor. It
+/// last 2S + B of history (more for a pool with a spike alert in the last
+/// hour: from 2S + B before that alert) and the cursor that follows them,
+/// and runs the history through a ``SpikeDetector`` (rows whose baseline
+/// reaches back before the history are counted, not evaluated), so a
+/// restart loses no baseline and rebuilds a recent episode rather than
+/// raising it again. Then it follows the transaction stream from that cursor. It
 /// re-reads the rules every `rulesRefreshInterval` while rows arrive (and at
 /// once for a pool it does not know), so rule changes apply without a
 /// restart. Each spike goes to `poolkeeper.raise_alert` with its details
@@ -48,16 +50,22 @@ public final class SpikeMonitor: Service, Sendable {
     let settings: ConnectionSettings
     let options: Options
     let logger: Logger
+    let observer: (@Sendable (SpikeDetector.Row) -> Void)?
 
-    public init(settings: ConnectionSettings, options: Options = Options(), logger: Logger = Logger(label: "poolkeeper.spikes")) {
+    /// `observer`, when given, is called with every row the detector takes,
+    /// history included, in the order it takes them: for metrics and tests.
+    public init(settings: ConnectionSettings, options: Options = Options(), logger: Logger = Logger(label: "poolkeeper.spikes"),
+                observer: (@Sendable (SpikeDetector.Row) -> Void)? = nil) {
         self.settings = settings
         self.options = options
         self.logger = logger
+        self.observer = observer
     }
 
     /// A monitor for the database `client` connects to, logging where it logs.
-    public convenience init(client: PoolKeeperClient, options: Options = Options()) {
-        self.init(settings: client.settings, options: options, logger: client.logger)
+    public convenience init(client: PoolKeeperClient, options: Options = Options(),
+                            observer: (@Sendable (SpikeDetector.Row) -> Void)? = nil) {
+        self.init(settings: client.settings, options: options, logger: client.logger, observer: observer)
     }
 
     /// Monitors until cancelled or shut down gracefully. Throws what
@@ -80,16 +88,20 @@ public final class SpikeMonitor: Service, Sendable {
         var detector = SpikeDetector()
         let start = try await persistently("loading history") { try await MonitorStart.load(database) }
         rules.apply(start.rules, to: &detector, logger: logger)
-        for (pool, second) in start.lastSpikes where second >= start.now - detector.rule(for: pool).retention {
-            detector.resumeEpisode(of: pool, lastSpikingSecond: second)
-        }
         for row in start.history where options.watches(row.pool) {
+            observer?(row)
             let rule = detector.rule(for: row.pool)
-            if row.second < start.now - rule.retention + rule.shortWindow + rule.baselineWindow {
+            let bounds = start.bounds[row.pool] ?? MonitorStart.Bounds(start: start.now - rule.retention, lastAlert: nil)
+            // Rows whose baseline reaches back before the loaded history are only counted.
+            guard row.second >= bounds.start + rule.shortWindow + rule.baselineWindow else {
                 detector.count(row)
-            } else if let spike = detector.observe(row) {
-                try await raise(spike, database)
+                continue
             }
+            guard let spike = detector.observe(row) else { continue }
+            // Up to the pool's latest alert, episodes are rebuilt, not raised: that alert's monitor
+            // decided them, with state this one may lack.
+            if let last = bounds.lastAlert, spike.second <= last { continue }
+            try await raise(spike, database)
         }
         logger.info("spike monitor started", metadata: ["pools": "\(start.rules.count)", "history rows": "\(start.history.count)"])
 
@@ -106,6 +118,7 @@ public final class SpikeMonitor: Service, Sendable {
             }
             let row = SpikeDetector.Row(pool: entry.poolID, transaction: entry.id,
                                         second: Int64(entry.recordedAt.timeIntervalSince1970.rounded(.down)))
+            observer?(row)
             if let spike = detector.observe(row) { try await raise(spike, database) }
         }
     }
