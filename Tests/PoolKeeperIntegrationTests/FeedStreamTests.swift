@@ -183,6 +183,7 @@ enum FeedFaults {
         let poster = KeyedPoster(settings: settings)
         try await poster.post(pool: pool, investor: investors[0], amount: 10, key: "\(pool)-first")
         for _ in 0..<300 where observed.ids.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        try #require(!observed.ids.isEmpty, "the monitor started and took the first row")
         let posts = posts + 1
         async let rows = collect(streams.transactionStream(after: start), timeout: .seconds(150),
                                  keep: { $0.poolID == pool }, until: { $0.count >= posts })
@@ -203,8 +204,8 @@ enum FeedFaults {
             try await Task.sleep(for: .milliseconds(5))
         }
         let (delivered, announced) = try await (rows, alerts)
+        faults.cancel()  // the faults struck all along the posts; now let the monitor catch up
         for _ in 0..<600 where observed.ids.count < posts { try await Task.sleep(for: .milliseconds(100)) }
-        faults.cancel()
         monitoring.cancel()
         _ = try? await monitoring.value
         let struck = await faults.value

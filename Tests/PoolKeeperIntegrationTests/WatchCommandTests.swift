@@ -36,6 +36,7 @@ struct WatchCommandTests {
             try await client.setAlertRule(AlertRule(spikeShortWindow: .seconds(2), spikeBaselineWindow: .seconds(30),
                                                     spikeFactor: 5, spikeMinCount: 10), for: pool)
             // --pool: monitors of every pool would raise spikes in the pools of the tests running alongside.
+            let feedStart = try await client.feedCursor()
             let watchers = try (0..<2).map { _ in
                 try RunningPoolKeeper(["watch", "--json", "--log-level", "info", "--pool", "\(pool)"])
             }
@@ -80,7 +81,7 @@ struct WatchCommandTests {
             try await burst(number: 2)
             try await Task.sleep(for: .milliseconds(500))
 
-            let recorded = try await client.alerts(after: nil, limit: 10_000).alerts.filter { $0.poolID == pool && $0.kind == .spike }
+            let recorded = try await client.alerts(after: feedStart, limit: 10_000).alerts.filter { $0.poolID == pool && $0.kind == .spike }
             #expect(recorded.count == 2, "one alert row per episode")
             for watcher in watchers {
                 #expect(spikes(watcher).map(\.alert.alert_id) == recorded.map(\.id.rawValue), "each watcher printed each spike once")

@@ -25,6 +25,9 @@ public struct BruteForceSpikes {
 
     public init() {}
 
+    /// Whether `pool` has an open episode after the rows observed so far.
+    public func hasOpenEpisode(_ pool: Int64) -> Bool { lastSpiking[pool] != nil }
+
     /// Adds the row and returns the alert it raises, if any.
     public mutating func observe(pool: Int64, transaction: Int64, second τ: Int64, rule: SpikeRule) -> Raised? {
         arrived[pool, default: []].append(τ)
