@@ -6,7 +6,7 @@ extension PoolKeeperClient {
     /// ``feedCursor()``: from now on), exactly once, as it commits. The
     /// stream reads on a connection of its own; it needs no ``run()``.
     public func alertStream(after cursor: FeedCursor?, options: FeedOptions = .alerts) -> AlertStream {
-        AlertStream(settings: settings, cursor: cursor, options: options, logger: logger)
+        AlertStream(AlertFeed.self, settings: settings, cursor: cursor, options: options, logger: logger)
     }
 
     /// Every ledger row that commits after `cursor` (nil: every row ever;
@@ -14,7 +14,7 @@ extension PoolKeeperClient {
     /// `options.pollInterval` of its commit. The stream reads on a connection
     /// of its own; it needs no ``run()``.
     public func transactionStream(after cursor: FeedCursor?, options: FeedOptions = .transactions) -> TransactionStream {
-        TransactionStream(settings: settings, cursor: cursor, options: options, logger: logger)
+        TransactionStream(TransactionFeed.self, settings: settings, cursor: cursor, options: options, logger: logger)
     }
 
     /// A cursor at the end of both feeds now (`feed_cursor`): reading after

@@ -1,5 +1,6 @@
 import Foundation
 import PoolKeeper
+import PoolKeeperTestSupport
 import Testing
 
 /// Whether the tests that must run alone run: POOLKEEPER_SOLO_TESTS=1, which
@@ -24,20 +25,9 @@ struct ServerRestartTests {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Foundation does not always notice this child's exit (isRunning stays true); ask the kernel.
-        var status: Int32 = 0
-        while true {
-            let reaped = waitpid(process.processIdentifier, &status, WNOHANG)
-            if reaped == process.processIdentifier { break }
-            if reaped == -1 {  // Foundation reaped it first
-                while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-                status = process.terminationReason == .exit ? process.terminationStatus << 8 : 1
-                break
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let status = try await process.exitStatus()
         guard status == 0 else {
-            throw PoolKeeperError(code: .server, message: "scripts/db restart failed with wait status \(status)")
+            throw PoolKeeperError(code: .server, message: "scripts/db restart failed with status \(String(describing: status))")
         }
     }
 

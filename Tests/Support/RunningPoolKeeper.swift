@@ -60,20 +60,7 @@ public final class RunningPoolKeeper: @unchecked Sendable {
     /// (128 + the signal when a signal killed it), nil if it did not end within 10 s.
     public func stop(signal: Int32 = SIGTERM) async throws -> Int32? {
         kill(process.processIdentifier, signal)
-        for _ in 0..<1000 {
-            var status: Int32 = 0
-            let reaped = waitpid(process.processIdentifier, &status, WNOHANG)
-            if reaped == process.processIdentifier {
-                // WIFEXITED, then WEXITSTATUS; a death by signal is 128 + the signal, as a shell reports it.
-                return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            }
-            if reaped == -1 {  // Foundation reaped it first
-                while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-                return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return nil
+        return try await process.exitStatus(within: .seconds(10))
     }
 }
 

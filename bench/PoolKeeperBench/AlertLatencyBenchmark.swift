@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PoolKeeper
 import PoolKeeperTestSupport
 
@@ -27,14 +26,7 @@ struct AlertLatencyBenchmark: AsyncParsableCommand {
     var posters = 8
 
     func run() async throws {
-        var logger = Logger(label: "poolkeeper-bench")
-        logger.logLevel = .error
-        let client = try PoolKeeperClient(settings: .fromEnvironment(), maximumConnections: posters + 2, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            defer { group.cancelAll() }
-            try await measure(client)
-        }
+        try await withBenchClient(maximumConnections: posters + 2) { try await measure($0) }
     }
 
     private func measure(_ client: PoolKeeperClient) async throws {
@@ -99,9 +91,6 @@ struct AlertLatencyBenchmark: AsyncParsableCommand {
             if let id = (try? JSONDecoder().decode(Printed.self, from: Data(line.text.utf8)))?.transaction_id, printedAt[id] == nil {
                 printedAt[id] = line.at
             }
-        }
-        func milliseconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
         let fromCommit = probes.compactMap { probe in printedAt[probe.id.rawValue].map { milliseconds($0 - probe.committed) } }.sorted()
         let fromStart = probes.compactMap { probe in printedAt[probe.id.rawValue].map { milliseconds($0 - probe.before) } }.sorted()

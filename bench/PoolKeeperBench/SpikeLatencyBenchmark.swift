@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PoolKeeper
 import PoolKeeperTestSupport
 
@@ -18,14 +17,7 @@ struct SpikeLatencyBenchmark: AsyncParsableCommand {
     var bursts = 5
 
     func run() async throws {
-        var logger = Logger(label: "poolkeeper-bench")
-        logger.logLevel = .error
-        let client = try PoolKeeperClient(settings: .fromEnvironment(), maximumConnections: 8, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            defer { group.cancelAll() }
-            try await measure(client)
-        }
+        try await withBenchClient(maximumConnections: 8) { try await measure($0) }
     }
 
     private func measure(_ client: PoolKeeperClient) async throws {
@@ -69,9 +61,6 @@ struct SpikeLatencyBenchmark: AsyncParsableCommand {
             guard let printed = try? JSONDecoder().decode(Printed.self, from: Data(line.text.utf8)), printed.kind == "spike",
                   let id = printed.transaction_id else { return nil }
             return (id, line.at)
-        }
-        func milliseconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
         let fromOpeningRow = spikes.compactMap { id, at in committed.instant(of: id).map { milliseconds(at - $0) } }
         let fromBurst = spikes.compactMap { _, at in burstStarts.last { $0 <= at }.map { milliseconds(at - $0) } }

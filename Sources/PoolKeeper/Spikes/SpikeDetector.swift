@@ -75,8 +75,8 @@ public struct SpikeDetector: Sendable {
     }
 
     /// Opens an episode of `pool` whose last spiking row was at `second`, as
-    /// if this detector had raised it: a monitor that starts while another
-    /// one's alert is recent does not raise the same episode again.
+    /// if this detector had raised it: for a caller that knows of an episode
+    /// from elsewhere (``SpikeMonitor`` rebuilds recent episodes from history instead).
     public mutating func resumeEpisode(of pool: PoolID, lastSpikingSecond second: Int64) {
         pools[pool, default: PoolState()].lastSpiking = second
     }

@@ -105,7 +105,7 @@ public final class SpikeMonitor: Service, Sendable {
         }
         logger.info("spike monitor started", metadata: ["pools": "\(start.rules.count)", "history rows": "\(start.history.count)"])
 
-        let stream = TransactionStream(settings: settings, cursor: start.cursor, options: options.feed, logger: logger)
+        let stream = TransactionStream(TransactionFeed.self, settings: settings, cursor: start.cursor, options: options.feed, logger: logger)
         for try await entry in stream where options.watches(entry.poolID) {
             if rules.isStale(every: options.rulesRefreshInterval) || !rules.knows(entry.poolID) {
                 do {

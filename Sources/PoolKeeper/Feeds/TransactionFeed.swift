@@ -2,38 +2,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Every committed ledger row after a cursor, exactly once and in feed
-/// order, within about a poll interval of its commit: read through
-/// `transactions_after` on a connection of its own. Made by
-/// ``PoolKeeperClient/transactionStream(after:options:)``.
-///
-/// Each iterator ends, returning nil, when its task is cancelled. It
-/// reconnects after a lost connection or a server restart, backing off, and
-/// logs each state change; it throws only what reconnecting cannot fix, such
-/// as `.invalidCursor`.
-public struct TransactionStream: AsyncSequence, Sendable {
-    public typealias Element = FeedEntry<LedgerTransaction>
-    public typealias Failure = PoolKeeperError
-
-    let settings: ConnectionSettings
-    let cursor: FeedCursor?
-    let options: FeedOptions
-    let logger: Logger
-
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(reader: FeedReader(settings: settings, after: cursor, options: options, logger: logger))
-    }
-
-    /// Reads the next ledger row; see ``TransactionStream``.
-    public struct Iterator: AsyncIteratorProtocol {
-        let reader: FeedReader<TransactionFeed>
-
-        public mutating func next() async throws(PoolKeeperError) -> FeedEntry<LedgerTransaction>? {
-            try await reader.next()
-        }
-    }
-}
-
 /// The ledger feed: `transactions_after`, polled.
 enum TransactionFeed: Feed {
     static let name = "transactions"
