@@ -34,6 +34,7 @@ PGOPTIONS='-c session_replication_role=replica' q -d "$dst" -f "$dump" >/dev/nul
 snapshot() {
     q -d "$1" -c "SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM poolkeeper.transactions t" \
               -c "SELECT md5(string_agg(p::text, ',' ORDER BY pool_id, investor_id)) FROM poolkeeper.positions p" \
+              -c "SELECT md5(string_agg(t::text, ',' ORDER BY investor_id)) FROM poolkeeper.investor_totals t" \
               -c "SELECT md5(string_agg(m::text, ',' ORDER BY id)) FROM poolkeeper.memberships m" \
               -c "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM poolkeeper.pools p" \
               -c "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM poolkeeper.alerts a" \

@@ -9,7 +9,9 @@
 -- member; net_invested is contributed - withdrawn - fees; each ledger row has
 -- a known kind, a valid idempotency key and object metadata; a position's
 -- copy of its currency's minor units is current; every alert that names a
--- ledger row names one of its pool.
+-- ledger row names one of its pool; each investor's investor_totals equal
+-- the count of their positions with contributed > 0 and the sum of
+-- contributed.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -124,4 +126,13 @@ AS $$
      WHERE p.net_invested <> 0
        AND NOT EXISTS (SELECT 1 FROM poolkeeper.memberships m
                         WHERE m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL)
+    UNION ALL
+    SELECT 'investor_totals_mismatch',
+           format('investor %s: investor_totals (%s pools, %s contributed) but positions (%s pools, %s contributed)',
+                  coalesce(it.investor_id, s.investor_id), it.pool_count, it.contributed,
+                  coalesce(s.pool_count, 0), coalesce(s.contributed, 0))
+      FROM poolkeeper.investor_totals it
+      FULL JOIN (SELECT investor_id, count(*) FILTER (WHERE contributed > 0) AS pool_count, sum(contributed) AS contributed
+                   FROM poolkeeper.positions GROUP BY investor_id) s USING (investor_id)
+     WHERE (coalesce(it.pool_count, 0), coalesce(it.contributed, 0)) <> (coalesce(s.pool_count, 0), coalesce(s.contributed, 0))
 $$;

@@ -14,3 +14,4 @@ SELECT pg_catalog.pg_extension_config_dump('poolkeeper.pools_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.memberships_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.transactions_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.alerts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.investor_totals', '');

@@ -38,3 +38,10 @@ CREATE UNIQUE INDEX transactions_reverses_id ON poolkeeper.transactions (reverse
     WHERE reverses_id IS NOT NULL;
 -- The feed reads rows in (xact_id, id) order from a cursor's position.
 CREATE INDEX transactions_feed ON poolkeeper.transactions (xact_id, id);
+-- Reports: one pool's activity and last activity, one investor's statement.
+CREATE INDEX transactions_pool_occurred ON poolkeeper.transactions (pool_id, occurred_at);
+CREATE INDEX transactions_investor_occurred ON poolkeeper.transactions (investor_id, occurred_at);
+-- Reports over a period of the whole ledger (top_investors with a period).
+-- occurred_at mostly grows with the table, so a BRIN index skips most of it
+-- for the cost of a few pages, where a btree would cost every post.
+CREATE INDEX transactions_occurred_brin ON poolkeeper.transactions USING brin (occurred_at);

@@ -55,3 +55,16 @@ CREATE TRIGGER positions_no_delete
 CREATE TRIGGER positions_no_truncate
     BEFORE TRUNCATE ON poolkeeper.positions
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change();
+
+-- investor_totals change only through the ledger trigger (depth 1).
+CREATE TRIGGER investor_totals_ledger_only
+    BEFORE INSERT OR UPDATE ON poolkeeper.investor_totals
+    FOR EACH ROW
+    WHEN (pg_catalog.pg_trigger_depth() = 0)
+    EXECUTE FUNCTION poolkeeper.reject_ledger_change('investor totals change only with the ledger; post a transaction or a reversal instead');
+CREATE TRIGGER investor_totals_no_delete
+    BEFORE DELETE ON poolkeeper.investor_totals
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('investor totals change only with the ledger; post a transaction or a reversal instead');
+CREATE TRIGGER investor_totals_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.investor_totals
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('investor totals change only with the ledger; post a transaction or a reversal instead');

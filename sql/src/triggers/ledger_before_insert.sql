@@ -12,6 +12,9 @@
 -- effective_alert_rules shows it)
 -- raises an alert in the same database transaction
 -- (raise_large_transaction_alert).
+-- A contribution, or its reversal, also moves the investor's row in
+-- investor_totals: by its amount, and by one pool when the position's
+-- contributed leaves or returns to zero.
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -33,6 +36,7 @@ DECLARE
     v_threshold numeric;
     v_currency  text;
     v_used_by   bigint;
+    v_contributed numeric;
 BEGIN
     IF NEW.reverses_id IS NOT NULL THEN
         -- Lock the original so that concurrent reversals of it queue up here.
@@ -98,8 +102,9 @@ BEGIN
                       nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
                                   FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
                                 (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
-                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
-                 INTO v_minor, v_currency, v_threshold;
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1),
+                      contributed
+                 INTO v_minor, v_currency, v_threshold, v_contributed;
         WHEN 'withdrawal' THEN
             UPDATE poolkeeper.positions
                SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
@@ -132,6 +137,23 @@ BEGIN
     END CASE;
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);
+    END IF;
+    -- contributed = v_delta > 0: it was zero before; = 0: a reversal emptied it.
+    -- The amount is rounded to the currency's scale, as the row's is below.
+    IF NEW.kind = 'contribution' THEN
+        UPDATE poolkeeper.investor_totals
+           SET contributed = contributed + round(v_delta, v_minor),
+               pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1
+                                              WHEN v_contributed = 0 THEN -1 ELSE 0 END
+         WHERE investor_id = NEW.investor_id;
+        IF NOT FOUND THEN  -- the investor's first contribution
+            INSERT INTO poolkeeper.investor_totals AS t (investor_id, pool_count, contributed)
+            VALUES (NEW.investor_id, 1, round(v_delta, v_minor))
+            ON CONFLICT (investor_id) DO UPDATE
+               SET contributed = t.contributed + round(v_delta, v_minor),
+                   pool_count = t.pool_count + CASE WHEN v_contributed = v_delta THEN 1
+                                                    WHEN v_contributed = 0 THEN -1 ELSE 0 END;
+        END IF;
     END IF;
     -- Taken once the position is locked: later than the commit of whatever
     -- opened or closed the position before this row.

@@ -32,7 +32,7 @@ INSERT INTO objects_before SELECT * FROM db_objects;
 
 CREATE EXTENSION poolkeeper;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.2.0', 'poolkeeper 0.2.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.3.0', 'poolkeeper 0.3.0 is installed');
 SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                   WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
                     AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),
@@ -40,7 +40,7 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.ref
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'poolkeeper'), false, 'it is not relocatable');
 SELECT tables_are('poolkeeper',
     ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions',
-          'alert_rules', 'alerts'],
+          'alert_rules', 'alerts', 'investor_totals'],
     'the documented relations exist');
 SELECT columns_are('poolkeeper', 'transactions',
     ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata', 'xact_id'],
@@ -61,6 +61,11 @@ SELECT columns_are('poolkeeper', 'alert_rules',
           'spike_min_count', 'enabled', 'updated_at'],
     'alert_rules has the documented columns');
 SELECT has_view('poolkeeper', 'effective_alert_rules', 'view effective_alert_rules');
+SELECT has_view('poolkeeper', 'pool_summary', 'view pool_summary');
+SELECT columns_are('poolkeeper', 'pool_summary',
+    ARRAY['pool_id', 'pool_name', 'manager_id', 'manager_name', 'currency', 'status', 'members', 'committed',
+          'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'last_activity_at'],
+    'pool_summary has the documented columns');
 SELECT has_function('poolkeeper', 'create_manager', ARRAY['text', 'name'], 'create_manager(text, name)');
 SELECT has_function('poolkeeper', 'create_investor', ARRAY['text', 'name'], 'create_investor(text, name)');
 SELECT has_function('poolkeeper', 'create_pool', ARRAY['bigint', 'text', 'text'], 'create_pool(bigint, text, text)');
@@ -79,10 +84,19 @@ SELECT has_function('poolkeeper', 'transactions_after', ARRAY['text', 'integer']
 SELECT has_function('poolkeeper', 'alerts_after', ARRAY['text', 'integer'], 'alerts_after(text, integer)');
 SELECT has_function('poolkeeper', 'feed_cursor', ARRAY[]::text[], 'feed_cursor()');
 SELECT has_function('poolkeeper', 'rebase_feed', ARRAY[]::text[], 'rebase_feed()');
+SELECT has_function('poolkeeper', 'top_investors', ARRAY['integer', 'timestamp with time zone', 'timestamp with time zone'],
+                    'top_investors(integer, timestamptz, timestamptz)');
+SELECT has_function('poolkeeper', 'investor_statement', ARRAY['bigint', 'timestamp with time zone', 'timestamp with time zone'],
+                    'investor_statement(bigint, timestamptz, timestamptz)');
+SELECT has_function('poolkeeper', 'pool_activity', ARRAY['bigint', 'text', 'timestamp with time zone', 'timestamp with time zone'],
+                    'pool_activity(bigint, text, timestamptz, timestamptz)');
+SELECT has_function('poolkeeper', 'alert_history',
+                    ARRAY['bigint', 'text', 'timestamp with time zone', 'timestamp with time zone', 'integer'],
+                    'alert_history(bigint, text, timestamptz, timestamptz, integer)');
 SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 21, 'error_codes documents 21 SQLSTATEs');
 SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 14,
-          'pg_dump keeps the rows of the eight data tables and their six sequences');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 15,
+          'pg_dump keeps the rows of the nine data tables and their six sequences');
 
 DROP EXTENSION poolkeeper CASCADE;
 
@@ -104,6 +118,7 @@ CREATE FUNCTION pktest.state() RETURNS text LANGUAGE sql AS $$
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.pools x),
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.memberships x),
         (SELECT string_agg(x::text, ',' ORDER BY pool_id, investor_id) FROM poolkeeper.positions x),
+        (SELECT string_agg(x::text, ',' ORDER BY investor_id) FROM poolkeeper.investor_totals x),
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.transactions x),
         (SELECT string_agg(x::text, ',' ORDER BY pool_id NULLS FIRST) FROM poolkeeper.alert_rules x),
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.alerts x)))

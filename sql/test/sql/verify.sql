@@ -23,8 +23,9 @@ SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() returns no rows w
 SET LOCAL session_replication_role = replica;
 SAVEPOINT clean;
 UPDATE poolkeeper.positions SET contributed = 99 WHERE pool_id = :usd AND investor_id = :ann;
-SELECT bag_eq('SELECT problem FROM poolkeeper.verify()', $$VALUES ('position_mismatch'), ('net_invested_mismatch')$$,
-              'a position that differs from its ledger');
+SELECT bag_eq('SELECT problem FROM poolkeeper.verify()',
+              $$VALUES ('position_mismatch'), ('net_invested_mismatch'), ('investor_totals_mismatch')$$,
+              'a position that differs from its ledger (and from its investor''s totals)');
 ROLLBACK TO clean;
 SELECT throws_ok(format('UPDATE poolkeeper.positions SET net_invested = -1 WHERE pool_id = %s AND investor_id = %s', :usd, :ann),
                  '23514', NULL, 'the totals'' domain stops a negative net_invested even with triggers off');
