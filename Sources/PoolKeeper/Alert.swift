@@ -17,6 +17,14 @@ public struct Alert: Hashable, Sendable {
         case spike(SpikeAlertDetails)
         /// Details the library does not type (yet): the JSON object as text.
         case json(String)
+
+        /// The typed details of an alert of `kind` stored as `json`; `.json` when they do not parse.
+        init(kind: Kind, json: String) {
+            switch kind {
+            case .largeTransaction: self = LargeTransactionDetails(json: json).map { .largeTransaction($0) } ?? .json(json)
+            case .spike: self = SpikeAlertDetails(json: json).map { .spike($0) } ?? .json(json)
+            }
+        }
     }
 
     public var id: AlertID

@@ -108,13 +108,9 @@ extension PoolKeeperClient {
             guard let kind = Alert.Kind(rawValue: record.kind) else {
                 throw PoolKeeperError(code: .server, message: "the alert log holds an alert of unknown kind \(record.kind)")
             }
-            let typed: Alert.Details = switch kind {
-            case .largeTransaction: LargeTransactionDetails(json: record.details).map { .largeTransaction($0) } ?? .json(record.details)
-            case .spike: SpikeAlertDetails(json: record.details).map { .spike($0) } ?? .json(record.details)
-            }
             return FeedEntry(item: Alert(id: AlertID(rawValue: record.id), kind: kind, poolID: PoolID(rawValue: record.pool_id),
                                          transactionID: record.transaction_id.map(TransactionID.init(rawValue:)),
-                                         details: typed, detailsJSON: record.details,
+                                         details: Alert.Details(kind: kind, json: record.details), detailsJSON: record.details,
                                          raisedAt: FeedPage.date(microseconds: record.raised_at), dedupeKey: record.dedupe_key),
                              cursor: FeedCursor(record.cursor))
         }
