@@ -3,7 +3,8 @@ import PoolKeeper
 
 /// Options every subcommand that talks to the database accepts.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "A postgres:// URL; by default the libpq environment variables are used.")
+    @Option(name: [.customLong("database-url"), .customLong("url")],
+            help: "A postgres:// URL; by default the libpq environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) are used.")
     var url: String?
 
     @Option(name: .long, help: "Seconds to wait for the database before giving up.")
