@@ -6,8 +6,9 @@ struct PoolKeeperCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poolkeeper",
         abstract: "Investment-pool bookkeeping and alerts in PostgreSQL.",
-        discussion: "Connects with the libpq settings (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) or --url.",
-        subcommands: [VersionCommand.self, WatchCommand.self, BacktestCommand.self],
+        discussion: "Connects with the libpq settings (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) or --database-url.",
+        subcommands: [VersionCommand.self, ReportCommand.self, WatchCommand.self, BacktestCommand.self,
+                      SimulateCommand.self, DemoCommand.self],
         defaultSubcommand: VersionCommand.self
     )
 }

@@ -3,12 +3,14 @@ import PoolKeeper
 import Testing
 
 /// Runs the `poolkeeper` executable built next to this test bundle.
-func runPoolKeeper(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+/// `environment` adds to (or replaces in) this process's environment; `removing` takes variables out.
+func runPoolKeeper(_ arguments: [String], environment: [String: String] = [:],
+                   removing: [String] = []) throws -> (status: Int32, output: String, error: String) {
     let buildFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let process = Process()
     process.executableURL = buildFolder.appendingPathComponent("poolkeeper")
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !removing.contains($0.key) }
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
