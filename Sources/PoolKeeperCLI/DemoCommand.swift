@@ -116,7 +116,11 @@ struct DemoRun {
             }
             if !burstPosted, elapsed >= .seconds(7) {
                 say("\n  -> a burst: 150 rows into pool \(pool) within a second or so")
-                for _ in 0..<150 { try await funds.postRandom(in: pool) }
+                for _ in 0..<150 {
+                    guard let investor = funds.member(of: pool) else { break }
+                    try await funds.post(.contribution, Decimal(Int.random(in: 10_000...500_000, using: &funds.random)) / 100,
+                                         pool: pool, investor: investor)
+                }
                 burstPosted = true
             }
             if let any = funds.pools.randomElement(using: &funds.random) { try await funds.postRandom(in: any) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PoolKeeper
 
 /// The private database of a poolkeeper checkout (scripts/db), for `demo`
@@ -37,22 +40,10 @@ enum PrivateDatabase {
                 run the demo from the checkout, or give --database-url or PGHOST/PGDATABASE
                 """)
         }
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("scripts/db")
-        process.arguments = ["install"]
         var environment = ProcessInfo.processInfo.environment
         environment["POOLKEEPER_PGDATABASE"] = database
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch {
-            throw PoolKeeperError(code: .invalidConfiguration, message: "could not run \(root.path)/scripts/db: \(error)")
-        }
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaints = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, printed, complaints) = try run(root.appendingPathComponent("scripts/db"), ["install"], environment)
+        guard status == 0 else {
             throw PoolKeeperError(code: .invalidConfiguration,
                                   message: "scripts/db install failed: \(complaints.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -67,5 +58,49 @@ enum PrivateDatabase {
         do { return try ConnectionSettings.fromEnvironment(settings) } catch {
             throw PoolKeeperError(error)
         }
+    }
+
+    /// Runs `executable` to its exit and returns its status and output.
+    ///
+    /// Not with Foundation's `Process`: the PostgreSQL server the script
+    /// starts inherits the script's descriptors, and `Process` waits until
+    /// they close as well (for a server: until it stops). So this spawns the
+    /// script with its output going to files, every other descriptor closed,
+    /// and waits for the script alone.
+    private static func run(_ executable: URL, _ arguments: [String],
+                            _ environment: [String: String]) throws(PoolKeeperError) -> (Int32, String, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("poolkeeper-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw PoolKeeperError(code: .invalidConfiguration, message: "could not create \(folder.path): \(error)")
+        }
+        let (out, err) = (folder.appendingPathComponent("out").path, folder.appendingPathComponent("err").path)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let inherited = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for fd in inherited where fd > 2 && fcntl(fd, F_GETFD) != -1 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw PoolKeeperError(code: .invalidConfiguration,
+                                  message: "could not run \(executable.path): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS; a signal counts as a failure.
+        let exitStatus: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return (exitStatus, read(out), read(err))
     }
 }

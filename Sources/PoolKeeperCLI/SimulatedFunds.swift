@@ -3,8 +3,10 @@ import PoolKeeper
 
 /// Managers, pools and investors made up for `simulate` and `demo`, and the
 /// ledger rows they post: seeded, so the same seed gives the same data.
-/// Amounts are whole cents; withdrawals and fees stay within what the
-/// position holds (as far as this process knows), so few posts are refused.
+/// The amounts it picks are whole cents: contributions and withdrawals up to
+/// 25,000, distributions up to 2,500, fees 1% of the position; withdrawals
+/// and fees stay within what the position holds (as far as this process
+/// knows), so few posts are refused.
 struct SimulatedFunds {
     let client: PoolKeeperClient
     var random: SplitMix64
@@ -71,7 +73,7 @@ struct SimulatedFunds {
         let roll = Int.random(in: 0..<100, using: &random)
         let cents = Decimal(Int.random(in: 50_000...2_500_000, using: &random)) / 100
         let (kind, amount): (LedgerTransaction.Kind, Decimal) = switch roll {
-        case 0..<8 where held > 100: (.withdrawal, (held / 4).roundedToCents)
+        case 0..<8 where held > 100: (.withdrawal, min(held / 4, cents).roundedToCents)
         case 8..<12 where held > 100: (.fee, (held / 100).roundedToCents)
         case 12..<20: (.distribution, (cents / 10).roundedToCents)
         default: (.contribution, cents)

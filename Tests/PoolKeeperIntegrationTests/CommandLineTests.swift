@@ -4,12 +4,14 @@ import Testing
 
 /// Runs the `poolkeeper` executable built next to this test bundle.
 /// `environment` adds to (or replaces in) this process's environment; `removing` takes variables out.
-func runPoolKeeper(_ arguments: [String], environment: [String: String] = [:],
-                   removing: [String] = []) throws -> (status: Int32, output: String, error: String) {
+/// `directory`: the working directory (default: this process's).
+func runPoolKeeper(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+                   directory: URL? = nil) throws -> (status: Int32, output: String, error: String) {
     let buildFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let process = Process()
     process.executableURL = buildFolder.appendingPathComponent("poolkeeper")
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !removing.contains($0.key) }
     let output = Pipe(), error = Pipe()
     process.standardOutput = output

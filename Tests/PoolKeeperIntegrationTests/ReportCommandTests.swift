@@ -113,10 +113,29 @@ struct ReportCommandTests {
         }
     }
 
-    @Test("demo with no connection settings starts the private database and ends with both alerts and the reports")
+    @Test("""
+        demo with no connection settings starts the private database through the checkout's scripts/db, \
+        even when what it starts keeps the script's output open, and ends with both alerts and the reports
+        """)
     func demo() throws {
+        // A checkout whose scripts/db leaves a process behind that holds its standard output and
+        // error, as a PostgreSQL it starts can, then runs the real script.
+        let realRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let checkout = FileManager.default.temporaryDirectory.appendingPathComponent("poolkeeper-checkout-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: checkout) }
+        try FileManager.default.createDirectory(at: checkout.appendingPathComponent("scripts"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: checkout.appendingPathComponent("sql"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: realRoot.appendingPathComponent("sql/poolkeeper.control"),
+                                         to: checkout.appendingPathComponent("sql/poolkeeper.control"))
+        let script = checkout.appendingPathComponent("scripts/db")
+        try "#!/bin/sh\nsleep 300 &\nexec '\(realRoot.path)/scripts/db' \"$@\"\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+
+        let start = ContinuousClock.now
         let result = try runPoolKeeper(["demo", "--alert-timeout", "120"],
-                                       removing: ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSWORD"])
+                                       removing: ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGPASSWORD"],
+                                       directory: checkout)
+        #expect(ContinuousClock.now - start < .seconds(250), "demo waited for the script's output to close")
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(result.output.contains("large_transaction alert"))
         #expect(result.output.contains("spike alert"))
