@@ -10,6 +10,10 @@
 -- the new trigger taking over (the order of posts' own locks: ledger first).
 LOCK TABLE poolkeeper.transactions, poolkeeper.positions IN SHARE MODE;
 
+UPDATE poolkeeper.error_codes
+   SET meaning = 'ledger rows, positions and investor totals are never updated or deleted directly (post a reversal), and neither are alerts'
+ WHERE sqlstate = 'PKS09';
+
 -- Each investor's contribution totals across pools, kept exact by the ledger
 -- trigger in the same database transaction as each contribution or reversed
 -- contribution, so that top_investors reads the leaders from one index
@@ -60,7 +64,11 @@ CREATE INDEX transactions_occurred_brin ON poolkeeper.transactions USING brin (o
 -- (raise_large_transaction_alert).
 -- A contribution, or its reversal, also moves the investor's row in
 -- investor_totals: by its amount, and by one pool when the position's
--- contributed leaves or returns to zero.
+-- contributed leaves or returns to zero. Every row, of any kind, first
+-- locks that investor_totals row (creating it at the investor's first row),
+-- so that a post always takes its investor's lock before a position's: a
+-- single post never deadlocks, also against a transaction posting several
+-- rows of one investor.
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -135,6 +143,14 @@ BEGIN
         END IF;
     END IF;
 
+    PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN  -- the investor's first ledger row (an unknown investor is refused below)
+        INSERT INTO poolkeeper.investor_totals (investor_id)
+        SELECT NEW.investor_id WHERE EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id)
+        ON CONFLICT (investor_id) DO NOTHING;
+        PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+    END IF;
+
     -- Each UPDATE also returns what the rest of the trigger needs: the
     -- currency and the threshold in force, from the pool's own rule, else the
     -- default; -1 stands for "the pool's own rule has none" (thresholds are
@@ -192,14 +208,6 @@ BEGIN
                pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1
                                               WHEN v_contributed = 0 THEN -1 ELSE 0 END
          WHERE investor_id = NEW.investor_id;
-        IF NOT FOUND THEN  -- the investor's first contribution
-            INSERT INTO poolkeeper.investor_totals AS t (investor_id, pool_count, contributed)
-            VALUES (NEW.investor_id, 1, round(v_delta, v_minor))
-            ON CONFLICT (investor_id) DO UPDATE
-               SET contributed = t.contributed + round(v_delta, v_minor),
-                   pool_count = t.pool_count + CASE WHEN v_contributed = v_delta THEN 1
-                                                    WHEN v_contributed = 0 THEN -1 ELSE 0 END;
-        END IF;
     END IF;
     -- Taken once the position is locked: later than the commit of whatever
     -- opened or closed the position before this row.

@@ -17,7 +17,7 @@ struct DemoCommand: AsyncParsableCommand {
             It creates 3 managers, 6 pools and 40 investors, posts 600 rows backdated over six months, starts a \
             spike monitor, then posts live rows: a contribution above the first pool's threshold, then a burst of 150 rows in \
             that pool. It prints each alert as it commits and exits 0 once both kinds have fired and the reports \
-            are printed; 1 if they do not fire within --timeout seconds.
+            are printed; 1 if they do not fire within --alert-timeout seconds.
 
             Examples:
               swift run poolkeeper demo
@@ -73,8 +73,12 @@ struct DemoRun {
     }
 
     private func demo(_ client: PoolKeeperClient) async throws {
-        _ = try await client.postgres.query("CREATE EXTENSION IF NOT EXISTS poolkeeper", logger: logger).collect()
-        _ = try await client.postgres.query("ALTER EXTENSION poolkeeper UPDATE", logger: logger).collect()
+        do {
+            _ = try await client.postgres.query("CREATE EXTENSION IF NOT EXISTS poolkeeper", logger: logger).collect()
+            _ = try await client.postgres.query("ALTER EXTENSION poolkeeper UPDATE", logger: logger).collect()
+        } catch {
+            throw PoolKeeperError(error)  // the server's SQLSTATE and message, in one line
+        }
         say("poolkeeper \(try await client.extensionVersion()) is installed.")
 
         let threshold: Decimal = 100_000

@@ -14,8 +14,8 @@ struct SimulateCommand: AsyncParsableCommand {
             --history rows spread over the last 180 days, then posts about --rate rows per second for \
             --duration seconds: mostly contributions, some distributions, withdrawals and fees. \
             --large-at and --burst-at inject an over-threshold contribution and a burst into the first pool. \
-            The same --seed gives the same data. On a terminal it shows progress; otherwise it prints one \
-            line of key=value pairs at the end.
+            The same --seed gives the same data. On a terminal it shows progress; it always ends with one \
+            line of key=value pairs.
 
             Examples:
               poolkeeper simulate --pools 5 --investors 200 --rate 50 --duration 60

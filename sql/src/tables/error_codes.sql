@@ -26,6 +26,6 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKS06', 'already_reversed',      'the ledger row has already been reversed'),
     ('PKS07', 'not_reversible',        'the ledger row is itself a reversal, or a reversal does not match the row it reverses'),
     ('PKS08', 'idempotency_conflict',  'the idempotency key was used before for a different request'),
-    ('PKS09', 'immutable_ledger',      'ledger rows and positions are never updated or deleted directly (post a reversal), and neither are alerts'),
+    ('PKS09', 'immutable_ledger',      'ledger rows, positions and investor totals are never updated or deleted directly (post a reversal), and neither are alerts'),
     ('PKS10', 'role_already_mapped',   'the login role already belongs to another manager or investor'),
     ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows');

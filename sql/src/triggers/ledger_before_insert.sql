@@ -14,7 +14,11 @@
 -- (raise_large_transaction_alert).
 -- A contribution, or its reversal, also moves the investor's row in
 -- investor_totals: by its amount, and by one pool when the position's
--- contributed leaves or returns to zero.
+-- contributed leaves or returns to zero. Every row, of any kind, first
+-- locks that investor_totals row (creating it at the investor's first row),
+-- so that a post always takes its investor's lock before a position's: a
+-- single post never deadlocks, also against a transaction posting several
+-- rows of one investor.
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -89,6 +93,14 @@ BEGIN
         END IF;
     END IF;
 
+    PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN  -- the investor's first ledger row (an unknown investor is refused below)
+        INSERT INTO poolkeeper.investor_totals (investor_id)
+        SELECT NEW.investor_id WHERE EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id)
+        ON CONFLICT (investor_id) DO NOTHING;
+        PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+    END IF;
+
     -- Each UPDATE also returns what the rest of the trigger needs: the
     -- currency and the threshold in force, from the pool's own rule, else the
     -- default; -1 stands for "the pool's own rule has none" (thresholds are
@@ -146,14 +158,6 @@ BEGIN
                pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1
                                               WHEN v_contributed = 0 THEN -1 ELSE 0 END
          WHERE investor_id = NEW.investor_id;
-        IF NOT FOUND THEN  -- the investor's first contribution
-            INSERT INTO poolkeeper.investor_totals AS t (investor_id, pool_count, contributed)
-            VALUES (NEW.investor_id, 1, round(v_delta, v_minor))
-            ON CONFLICT (investor_id) DO UPDATE
-               SET contributed = t.contributed + round(v_delta, v_minor),
-                   pool_count = t.pool_count + CASE WHEN v_contributed = v_delta THEN 1
-                                                    WHEN v_contributed = 0 THEN -1 ELSE 0 END;
-        END IF;
     END IF;
     -- Taken once the position is locked: later than the commit of whatever
     -- opened or closed the position before this row.
