@@ -64,11 +64,12 @@ CREATE INDEX transactions_occurred_brin ON poolkeeper.transactions USING brin (o
 -- (raise_large_transaction_alert).
 -- A contribution, or its reversal, also moves the investor's row in
 -- investor_totals: by its amount, and by one pool when the position's
--- contributed leaves or returns to zero. Every row, of any kind, first
--- locks that investor_totals row (creating it at the investor's first row),
--- so that a post always takes its investor's lock before a position's: a
--- single post never deadlocks, also against a transaction posting several
--- rows of one investor.
+-- contributed leaves or returns to zero. Every row, of any kind, locks
+-- that investor_totals row before its position (creating it at the
+-- investor's first row; a contribution's lock is its UPDATE), so that a post
+-- always takes its investor's lock before a position's: a single post never
+-- deadlocks, also against a transaction posting several rows of one
+-- investor.
 -- The row gets the id of its database transaction in xact_id, for the feed.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
@@ -91,6 +92,7 @@ DECLARE
     v_currency  text;
     v_used_by   bigint;
     v_contributed numeric;
+    v_attempt   int;
 BEGIN
     IF NEW.reverses_id IS NOT NULL THEN
         -- Lock the original so that concurrent reversals of it queue up here.
@@ -143,13 +145,27 @@ BEGIN
         END IF;
     END IF;
 
-    PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
-    IF NOT FOUND THEN  -- the investor's first ledger row (an unknown investor is refused below)
-        INSERT INTO poolkeeper.investor_totals (investor_id)
-        SELECT NEW.investor_id WHERE EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id)
-        ON CONFLICT (investor_id) DO NOTHING;
-        PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
-    END IF;
+    -- The investor's totals row first, before any position: locked, and
+    -- moved by a contribution's amount (rounded to the position's currency,
+    -- as the row's amount is below). Created at the investor's first row; an
+    -- unknown investor gets none here and is refused below.
+    FOR v_attempt IN 1..2 LOOP
+        IF NEW.kind = 'contribution' THEN
+            UPDATE poolkeeper.investor_totals
+               SET contributed = contributed + round(v_delta, coalesce((SELECT p.minor_units FROM poolkeeper.positions p
+                                                                         WHERE p.pool_id = NEW.pool_id AND p.investor_id = NEW.investor_id), 0))
+             WHERE investor_id = NEW.investor_id;
+        ELSE
+            PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+        END IF;
+        EXIT WHEN FOUND;
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id);
+        IF v_attempt = 2 THEN  -- only a snapshot older than a concurrent first row of this investor
+            RAISE EXCEPTION USING ERRCODE = '40001',
+                MESSAGE = format('the totals of investor %s were created concurrently: retry the transaction', NEW.investor_id);
+        END IF;
+        INSERT INTO poolkeeper.investor_totals (investor_id) VALUES (NEW.investor_id) ON CONFLICT (investor_id) DO NOTHING;
+    END LOOP;
 
     -- Each UPDATE also returns what the rest of the trigger needs: the
     -- currency and the threshold in force, from the pool's own rule, else the
@@ -200,13 +216,11 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM poolkeeper.ledger_refusal(NEW);
     END IF;
-    -- contributed = v_delta > 0: it was zero before; = 0: a reversal emptied it.
-    -- The amount is rounded to the currency's scale, as the row's is below.
-    IF NEW.kind = 'contribution' THEN
+    -- The pool count moves when the position's contributed leaves zero
+    -- (= v_delta > 0: it was zero before) or returns to it (a reversal).
+    IF NEW.kind = 'contribution' AND (v_contributed = v_delta OR v_contributed = 0) THEN
         UPDATE poolkeeper.investor_totals
-           SET contributed = contributed + round(v_delta, v_minor),
-               pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1
-                                              WHEN v_contributed = 0 THEN -1 ELSE 0 END
+           SET pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1 ELSE -1 END
          WHERE investor_id = NEW.investor_id;
     END IF;
     -- Taken once the position is locked: later than the commit of whatever
