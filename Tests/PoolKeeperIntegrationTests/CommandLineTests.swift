@@ -55,7 +55,8 @@ struct CommandLineTests {
         let result = try runPoolKeeper(["version"], environment: ["PGDATABASE": "no_such_database"])
         #expect(result.status == 1)
         #expect(result.error.contains("3D000"))
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // At once, as against the pool's minute of retries; loose, as the suite runs other processes alongside.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test("a malformed setting is refused before connecting")
@@ -77,7 +78,8 @@ struct CheckConnectionTests {
         await #expect { try await client.checkConnection() } throws: { error in
             (error as? PoolKeeperError)?.sqlState == "3D000"
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // At once, as against the pool's minute of retries; loose, as the suite runs other processes alongside.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test("the private database answers")
