@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PoolKeeper
 
 /// Options every subcommand that talks to the database accepts.
@@ -37,6 +38,25 @@ struct ConnectionOptions: ParsableArguments {
                 if let result { return result }
             }
             throw CancellationError()
+        }
+    }
+
+    /// Connects with one connection, checks it (a wrong password or database
+    /// is reported at once, in the server's words), runs `body` and returns
+    /// what it returns. A refused request or an unreachable server prints one
+    /// line on standard error and exits 1.
+    func request<Result: Sendable>(_ body: @escaping @Sendable (PoolKeeperClient) async throws -> Result) async throws -> Result {
+        var logger = Logger(label: "poolkeeper")
+        logger.logLevel = .error
+        let client = try PoolKeeperClient(settings: settings(), maximumConnections: 1, logger: logger)
+        do {
+            return try await withTimeout(running: client) {
+                try await client.checkConnection()
+                return try await body(client)
+            }
+        } catch let error as PoolKeeperError {
+            printError("poolkeeper: \(error)")
+            throw ExitCode.failure
         }
     }
 }

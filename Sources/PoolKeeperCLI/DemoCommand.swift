@@ -136,40 +136,28 @@ struct DemoRun {
         try await printReports(client, focus: pool)
     }
 
+    /// The tables the `poolkeeper report` commands print, with the columns that fit a terminal.
     private func printReports(_ client: PoolKeeperClient, focus pool: PoolID) async throws {
-        var top = ReportTable([("investor_id", .integer), ("investor_name", .text), ("pool_count", .integer), ("total_invested", .amount)])
         let leaders = try await client.topInvestors(limit: 5)
-        for l in leaders { top.append(["\(l.investorID)", l.investorName, "\(l.poolCount)", "\(l.totalInvested)"]) }
-        say("\n$ poolkeeper report top-investors\n" + top.render(.table))
+        say("\n$ poolkeeper report top-investors\n" + TopInvestorsReport.table(leaders).render(.table))
 
-        var pools = ReportTable([("pool_id", .integer), ("pool_name", .text), ("manager", .text), ("members", .integer),
-                                 ("committed", .amount), ("contributed", .amount), ("net_invested", .amount)])
-        for s in try await client.poolSummaries() where s.managerName.hasSuffix("Capital Partners") {
-            pools.append(["\(s.poolID)", s.poolName, s.managerName, "\(s.members)", "\(s.committed)", "\(s.contributed)", "\(s.netInvested)"])
-        }
+        let pools = PoolsReport.table(try await client.poolSummaries().filter { $0.managerName.hasSuffix("Capital Partners") })
+            .selecting(["pool_id", "pool_name", "manager", "members", "committed", "contributed", "net_invested"])
         say("\n$ poolkeeper report pools\n" + pools.render(.table))
 
         if let leader = leaders.first {
-            var statement = ReportTable([("pool_id", .integer), ("pool_name", .text), ("opening_balance", .amount),
-                                         ("contributed", .amount), ("withdrawn", .amount), ("fees", .amount), ("closing_balance", .amount)])
             let from = Date().addingTimeInterval(-90 * 86_400)
-            for l in try await client.investorStatement(leader.investorID, from: from) {
-                statement.append(["\(l.poolID)", l.poolName, "\(l.openingBalance)", "\(l.contributed)", "\(l.withdrawn)",
-                                  "\(l.fees)", "\(l.closingBalance)"])
-            }
+            let statement = StatementReport.table(try await client.investorStatement(leader.investorID, from: from))
+                .selecting(["pool_id", "pool_name", "opening_balance", "contributed", "withdrawn", "fees", "closing_balance"])
             say("\n$ poolkeeper report statement --investor \(leader.investorID) --from <90 days ago>\n" + statement.render(.table))
         }
 
-        var activity = ReportTable([("bucket_start", .text), ("transactions", .integer), ("contributions", .amount), ("net_flow", .amount)])
-        for b in try await client.poolActivity(pool: pool, per: .month) {
-            activity.append([AlertLine.timestamp(b.start), "\(b.transactions)", "\(b.contributions)", "\(b.netFlow)"])
-        }
+        let activity = ActivityReport.table(try await client.poolActivity(pool: pool, per: .month))
+            .selecting(["bucket_start", "transactions", "contributions", "net_flow"])
         say("\n$ poolkeeper report activity --pool \(pool) --per month\n" + activity.render(.table))
 
-        var alerts = ReportTable([("alert_id", .integer), ("kind", .text), ("pool_id", .integer), ("raised_at", .text)])
-        for a in try await client.alertHistory(pool: pool, limit: 5) {
-            alerts.append(["\(a.id)", a.kind.rawValue, "\(a.poolID)", AlertLine.timestamp(a.raisedAt)])
-        }
+        let alerts = AlertsReport.table(try await client.alertHistory(pool: pool, limit: 5))
+            .selecting(["alert_id", "kind", "pool_id", "raised_at"])
         say("\n$ poolkeeper report alerts --pool \(pool) --limit 5\n" + alerts.render(.table))
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PoolKeeper
 
 /// `poolkeeper report`: the extension's reports, as a table, JSON or CSV.
@@ -30,23 +29,9 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "table, json or csv.")
     var format: ReportTable.Format = .table
 
-    /// Connects, runs `body` with the client and prints the table it returns.
-    /// A refused request or an unreachable server prints one line on standard
-    /// error and exits 1.
+    /// Runs `body` as one request (``ConnectionOptions/request(_:)``) and prints the table it returns.
     func print(_ body: @escaping @Sendable (PoolKeeperClient) async throws -> ReportTable) async throws {
-        var logger = Logger(label: "poolkeeper")
-        logger.logLevel = .error
-        let client = try PoolKeeperClient(settings: connection.settings(), maximumConnections: 1, logger: logger)
-        do {
-            let table = try await connection.withTimeout(running: client) {
-                try await client.checkConnection()
-                return try await body(client)
-            }
-            Swift.print(table.render(format))
-        } catch let error as PoolKeeperError {
-            printError("poolkeeper: \(error)")
-            throw ExitCode.failure
-        }
+        Swift.print(try await connection.request(body).render(format))
     }
 }
 

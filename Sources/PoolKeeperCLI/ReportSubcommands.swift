@@ -20,14 +20,16 @@ struct TopInvestorsReport: AsyncParsableCommand {
 
     func run() async throws {
         let (limit, (from, to)) = (self.limit, try period.dates())
-        try await report.print { client in
-            var table = ReportTable([("investor_id", .integer), ("investor_name", .text), ("pool_count", .integer),
-                                     ("total_invested", .amount)])
-            for line in try await client.topInvestors(limit: limit, from: from, to: to) {
-                table.append(["\(line.investorID)", line.investorName, "\(line.poolCount)", "\(line.totalInvested)"])
-            }
-            return table
+        try await report.print { Self.table(try await $0.topInvestors(limit: limit, from: from, to: to)) }
+    }
+
+    static func table(_ lines: [TopInvestor]) -> ReportTable {
+        var table = ReportTable([("investor_id", .integer), ("investor_name", .text), ("pool_count", .integer),
+                                 ("total_invested", .amount)])
+        for line in lines {
+            table.append(["\(line.investorID)", line.investorName, "\(line.poolCount)", "\(line.totalInvested)"])
         }
+        return table
     }
 }
 
@@ -46,18 +48,20 @@ struct PoolsReport: AsyncParsableCommand {
 
     func run() async throws {
         let (pool, manager) = (self.pool.map(PoolID.init(rawValue:)), self.manager.map(ManagerID.init(rawValue:)))
-        try await report.print { client in
-            var table = ReportTable([("pool_id", .integer), ("pool_name", .text), ("manager", .text), ("currency", .text),
-                                     ("status", .text), ("members", .integer), ("committed", .amount), ("contributed", .amount),
-                                     ("withdrawn", .amount), ("distributed", .amount), ("fees", .amount),
-                                     ("net_invested", .amount), ("last_activity_at", .text)])
-            for s in try await client.poolSummaries(pool: pool, manager: manager) {
-                table.append(["\(s.poolID)", s.poolName, s.managerName, s.currency, s.isOpen ? "open" : "closed",
-                              "\(s.members)", "\(s.committed)", "\(s.contributed)", "\(s.withdrawn)", "\(s.distributed)",
-                              "\(s.fees)", "\(s.netInvested)", s.lastActivityAt.map(AlertLine.timestamp)])
-            }
-            return table
+        try await report.print { Self.table(try await $0.poolSummaries(pool: pool, manager: manager)) }
+    }
+
+    static func table(_ summaries: [PoolSummary]) -> ReportTable {
+        var table = ReportTable([("pool_id", .integer), ("pool_name", .text), ("manager", .text), ("currency", .text),
+                                 ("status", .text), ("members", .integer), ("committed", .amount), ("contributed", .amount),
+                                 ("withdrawn", .amount), ("distributed", .amount), ("fees", .amount),
+                                 ("net_invested", .amount), ("last_activity_at", .text)])
+        for s in summaries {
+            table.append(["\(s.poolID)", s.poolName, s.managerName, s.currency, s.isOpen ? "open" : "closed",
+                          "\(s.members)", "\(s.committed)", "\(s.contributed)", "\(s.withdrawn)", "\(s.distributed)",
+                          "\(s.fees)", "\(s.netInvested)", s.lastActivityAt.map(AlertLine.timestamp)])
         }
+        return table
     }
 }
 
@@ -75,16 +79,18 @@ struct StatementReport: AsyncParsableCommand {
 
     func run() async throws {
         let (investor, (from, to)) = (InvestorID(rawValue: self.investor), try period.dates())
-        try await report.print { client in
-            var table = ReportTable([("pool_id", .integer), ("pool_name", .text), ("currency", .text), ("opening_balance", .amount),
-                                     ("contributed", .amount), ("withdrawn", .amount), ("distributed", .amount),
-                                     ("fees", .amount), ("closing_balance", .amount)])
-            for l in try await client.investorStatement(investor, from: from, to: to) {
-                table.append(["\(l.poolID)", l.poolName, l.currency, "\(l.openingBalance)", "\(l.contributed)",
-                              "\(l.withdrawn)", "\(l.distributed)", "\(l.fees)", "\(l.closingBalance)"])
-            }
-            return table
+        try await report.print { Self.table(try await $0.investorStatement(investor, from: from, to: to)) }
+    }
+
+    static func table(_ lines: [StatementLine]) -> ReportTable {
+        var table = ReportTable([("pool_id", .integer), ("pool_name", .text), ("currency", .text), ("opening_balance", .amount),
+                                 ("contributed", .amount), ("withdrawn", .amount), ("distributed", .amount),
+                                 ("fees", .amount), ("closing_balance", .amount)])
+        for l in lines {
+            table.append(["\(l.poolID)", l.poolName, l.currency, "\(l.openingBalance)", "\(l.contributed)",
+                          "\(l.withdrawn)", "\(l.distributed)", "\(l.fees)", "\(l.closingBalance)"])
         }
+        return table
     }
 }
 
@@ -104,16 +110,18 @@ struct ActivityReport: AsyncParsableCommand {
 
     func run() async throws {
         let (pool, per, (from, to)) = (self.pool.map(PoolID.init(rawValue:)), self.per, try period.dates())
-        try await report.print { client in
-            var table = ReportTable([("pool_id", .integer), ("bucket_start", .text), ("transactions", .integer),
-                                     ("reversals", .integer), ("contributions", .amount), ("withdrawals", .amount),
-                                     ("distributions", .amount), ("fees", .amount), ("net_flow", .amount)])
-            for b in try await client.poolActivity(pool: pool, per: per, from: from, to: to) {
-                table.append(["\(b.poolID)", AlertLine.timestamp(b.start), "\(b.transactions)", "\(b.reversals)",
-                              "\(b.contributions)", "\(b.withdrawals)", "\(b.distributions)", "\(b.fees)", "\(b.netFlow)"])
-            }
-            return table
+        try await report.print { Self.table(try await $0.poolActivity(pool: pool, per: per, from: from, to: to)) }
+    }
+
+    static func table(_ buckets: [ActivityBucket]) -> ReportTable {
+        var table = ReportTable([("pool_id", .integer), ("bucket_start", .text), ("transactions", .integer),
+                                 ("reversals", .integer), ("contributions", .amount), ("withdrawals", .amount),
+                                 ("distributions", .amount), ("fees", .amount), ("net_flow", .amount)])
+        for b in buckets {
+            table.append(["\(b.poolID)", AlertLine.timestamp(b.start), "\(b.transactions)", "\(b.reversals)",
+                          "\(b.contributions)", "\(b.withdrawals)", "\(b.distributions)", "\(b.fees)", "\(b.netFlow)"])
         }
+        return table
     }
 }
 
@@ -139,14 +147,16 @@ struct AlertsReport: AsyncParsableCommand {
 
     func run() async throws {
         let (pool, kind, limit, (from, to)) = (self.pool.map(PoolID.init(rawValue:)), self.kind, self.limit, try period.dates())
-        try await report.print { client in
-            var table = ReportTable([("alert_id", .integer), ("kind", .text), ("pool_id", .integer), ("transaction_id", .integer),
-                                     ("raised_at", .text), ("details", .object)])
-            for a in try await client.alertHistory(pool: pool, kind: kind, from: from, to: to, limit: limit) {
-                table.append(["\(a.id)", a.kind.rawValue, "\(a.poolID)", a.transactionID.map { "\($0)" },
-                              AlertLine.timestamp(a.raisedAt), a.detailsJSON])
-            }
-            return table
+        try await report.print { Self.table(try await $0.alertHistory(pool: pool, kind: kind, from: from, to: to, limit: limit)) }
+    }
+
+    static func table(_ alerts: [Alert]) -> ReportTable {
+        var table = ReportTable([("alert_id", .integer), ("kind", .text), ("pool_id", .integer), ("transaction_id", .integer),
+                                 ("raised_at", .text), ("details", .object)])
+        for a in alerts {
+            table.append(["\(a.id)", a.kind.rawValue, "\(a.poolID)", a.transactionID.map { "\($0)" },
+                          AlertLine.timestamp(a.raisedAt), a.detailsJSON])
         }
+        return table
     }
 }

@@ -27,6 +27,17 @@ struct ReportTable {
         self.columns = columns.map { Column(name: $0.0, kind: $0.1) }
     }
 
+    /// The same table with only the columns named, in that order.
+    func selecting(_ names: [String]) -> ReportTable {
+        let indices = names.map { name in
+            guard let index = columns.firstIndex(where: { $0.name == name }) else { preconditionFailure("no column \(name)") }
+            return index
+        }
+        var table = ReportTable(indices.map { (columns[$0].name, columns[$0].kind) })
+        table.rows = rows.map { row in indices.map { row[$0] } }
+        return table
+    }
+
     mutating func append(_ row: [String?]) {
         precondition(row.count == columns.count, "a report row has one value per column")
         rows.append(row)
