@@ -11,7 +11,10 @@
 -- copy of its currency's minor units is current; every alert that names a
 -- ledger row names one of its pool; each investor's investor_totals equal
 -- the count of their positions with contributed > 0 and the sum of
--- contributed.
+-- contributed; each distribution's rows sum to its total and were written
+-- in its transaction; each capital call's obligations sum to its total, no
+-- obligation is overpaid, and each payment is a contribution of the
+-- obligation's investor to the call's pool.
 CREATE FUNCTION poolkeeper.verify()
 RETURNS TABLE (problem text, detail text)
 LANGUAGE sql STABLE
@@ -135,4 +138,41 @@ AS $$
       FULL JOIN (SELECT investor_id, count(*) FILTER (WHERE contributed > 0) AS pool_count, sum(contributed) AS contributed
                    FROM poolkeeper.positions GROUP BY investor_id) s USING (investor_id)
      WHERE (coalesce(it.pool_count, 0), coalesce(it.contributed, 0)) <> (coalesce(s.pool_count, 0), coalesce(s.contributed, 0))
+    UNION ALL
+    SELECT 'operation_rows_mismatch',
+           format('distribution %s of %s in pool %s: its ledger rows sum to %s', o.id, o.total, o.pool_id, coalesce(r.total, 0))
+      FROM poolkeeper.operations o
+      LEFT JOIN (SELECT t.operation_id, sum(t.amount) AS total FROM poolkeeper.transactions t
+                  WHERE t.operation_id IS NOT NULL GROUP BY t.operation_id) r ON r.operation_id = o.id
+     WHERE o.kind = 'distribution' AND r.total IS DISTINCT FROM o.total
+    UNION ALL
+    SELECT 'operation_row_mismatch',
+           format('ledger row %s names operation %s, which is not a distribution of pool %s written in its transaction',
+                  t.id, t.operation_id, t.pool_id)
+      FROM poolkeeper.transactions t
+      LEFT JOIN poolkeeper.operations o ON o.id = t.operation_id
+     WHERE t.operation_id IS NOT NULL
+       AND (o.id IS NULL OR o.kind <> 'distribution' OR o.pool_id <> t.pool_id OR o.xact_id <> t.xact_id
+            OR t.kind <> 'distribution' OR t.reverses_id IS NOT NULL)
+    UNION ALL
+    SELECT 'obligations_mismatch',
+           format('capital call %s of %s in pool %s: its obligations sum to %s', o.id, o.total, o.pool_id, coalesce(c.total, 0))
+      FROM poolkeeper.operations o
+      LEFT JOIN (SELECT operation_id, sum(called) AS total FROM poolkeeper.obligations GROUP BY operation_id) c
+        ON c.operation_id = o.id
+     WHERE o.kind = 'capital_call' AND c.total IS DISTINCT FROM o.total
+    UNION ALL
+    SELECT 'obligation_overpaid',
+           format('investor %s has paid %s of the %s called in capital call %s', ob.investor_id, ob.paid, ob.called, ob.call_id)
+      FROM poolkeeper.capital_call_obligations ob
+     WHERE ob.paid > ob.called
+    UNION ALL
+    SELECT 'payment_mismatch',
+           format('ledger row %s is recorded as a payment of capital call %s by investor %s, but is not their contribution to its pool',
+                  op.transaction_id, op.operation_id, op.investor_id)
+      FROM poolkeeper.obligation_payments op
+      JOIN poolkeeper.operations o ON o.id = op.operation_id
+      LEFT JOIN poolkeeper.transactions t ON t.id = op.transaction_id
+     WHERE t.id IS NULL OR o.kind <> 'capital_call' OR t.kind <> 'contribution' OR t.reverses_id IS NOT NULL
+        OR t.pool_id <> o.pool_id OR t.investor_id <> op.investor_id
 $$;

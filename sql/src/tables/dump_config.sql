@@ -15,3 +15,8 @@ SELECT pg_catalog.pg_extension_config_dump('poolkeeper.memberships_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.transactions_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.alerts_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.investor_totals', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.operations', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.operations_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligations', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligation_payments', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.valuations', '');

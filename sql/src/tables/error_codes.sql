@@ -18,6 +18,8 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKN02', 'investor_not_found',    'no investor has that id'),
     ('PKN03', 'manager_not_found',     'no manager has that id'),
     ('PKN04', 'transaction_not_found', 'no ledger row has that id'),
+    ('PKN05', 'operation_not_found',   'no capital call has that id'),
+    ('PKN06', 'obligation_not_found',  'the investor owes nothing in that capital call'),
     ('PKS01', 'pool_closed',           'the pool is closed: it takes no new members and no ledger rows'),
     ('PKS02', 'not_a_member',          'the investor is not a current member of the pool'),
     ('PKS03', 'already_a_member',      'the investor is already a current member of the pool'),
@@ -26,6 +28,9 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKS06', 'already_reversed',      'the ledger row has already been reversed'),
     ('PKS07', 'not_reversible',        'the ledger row is itself a reversal, or a reversal does not match the row it reverses'),
     ('PKS08', 'idempotency_conflict',  'the idempotency key was used before for a different request'),
-    ('PKS09', 'immutable_ledger',      'ledger rows, positions and investor totals are never updated or deleted directly (post a reversal), and neither are alerts'),
+    ('PKS09', 'immutable_ledger',      'ledger rows, positions and investor totals are never updated or deleted directly (post a reversal), and neither are alerts, fund operations, obligations or their payments'),
     ('PKS10', 'role_already_mapped',   'the login role already belongs to another manager or investor'),
-    ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows');
+    ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows'),
+    ('PKS12', 'no_allocation_basis',   'the weights to allocate pro rata to (members'' commitments or net invested capital) sum to zero'),
+    ('PKS13', 'call_exceeds_commitment', 'the capital call would take a member''s called capital above their commitment'),
+    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call');

@@ -25,7 +25,11 @@ CREATE TABLE poolkeeper.transactions (
     idempotency_key text,
     reverses_id     bigint REFERENCES poolkeeper.transactions (id),
     metadata        jsonb NOT NULL DEFAULT '{}',
-    xact_id         xid8 NOT NULL
+    xact_id         xid8 NOT NULL,
+    -- The distribution (operations) that wrote the row; NULL for every other
+    -- row. No foreign key, for the same reason as positions: the trigger
+    -- checks it (see ledger_before_insert), and verify() does.
+    operation_id    bigint
 );
 ALTER SEQUENCE poolkeeper.transactions_id_seq OWNED BY poolkeeper.transactions.id;
 -- No foreign key to positions: the trigger only accepts a row whose position
@@ -38,6 +42,8 @@ CREATE UNIQUE INDEX transactions_reverses_id ON poolkeeper.transactions (reverse
     WHERE reverses_id IS NOT NULL;
 -- The feed reads rows in (xact_id, id) order from a cursor's position.
 CREATE INDEX transactions_feed ON poolkeeper.transactions (xact_id, id);
+-- The rows of one distribution.
+CREATE INDEX transactions_operation_id ON poolkeeper.transactions (operation_id) WHERE operation_id IS NOT NULL;
 -- Reports: one pool's activity and last activity, one investor's statement.
 CREATE INDEX transactions_pool_occurred ON poolkeeper.transactions (pool_id, occurred_at);
 CREATE INDEX transactions_investor_occurred ON poolkeeper.transactions (investor_id, occurred_at);

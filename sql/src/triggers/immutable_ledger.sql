@@ -68,3 +68,24 @@ CREATE TRIGGER investor_totals_no_delete
 CREATE TRIGGER investor_totals_no_truncate
     BEFORE TRUNCATE ON poolkeeper.investor_totals
     FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('investor totals change only with the ledger; post a transaction or a reversal instead');
+
+-- Fund operations, their obligations and the payments recorded against them
+-- are written once, by call_capital, distribute and pay_capital_call.
+CREATE TRIGGER operations_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.operations
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('fund operations are never changed; distribute or call again, or reverse ledger rows');
+CREATE TRIGGER operations_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.operations
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('fund operations are never changed; distribute or call again, or reverse ledger rows');
+CREATE TRIGGER obligations_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.obligations
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('obligations are never changed; a reversed payment makes its amount outstanding again');
+CREATE TRIGGER obligations_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.obligations
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('obligations are never changed; a reversed payment makes its amount outstanding again');
+CREATE TRIGGER obligation_payments_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.obligation_payments
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('payments are never changed; reverse the payment''s ledger row instead');
+CREATE TRIGGER obligation_payments_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.obligation_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('payments are never changed; reverse the payment''s ledger row instead');

@@ -21,6 +21,9 @@
 -- deadlocks, also against a transaction posting several rows of one
 -- investor.
 -- The row gets the id of its database transaction in xact_id, for the feed.
+-- A row with operation_id set must be one of its distribution's rows, written
+-- in that distribution's database transaction (check_operation_row); it
+-- raises no large_transaction alert of its own.
 --
 -- The database assigns id and recorded_at whatever the writer sends, so
 -- INSERT ... ON CONFLICT can never skip a row after its position moved: the id
@@ -72,6 +75,11 @@ BEGIN
         v_delta := -v_original.amount;
     ELSE
         v_delta := NEW.amount;
+    END IF;
+
+    -- Only distribute writes a row with an operation id (check_operation_row).
+    IF NEW.operation_id IS NOT NULL THEN
+        PERFORM poolkeeper.check_operation_row(NEW);
     END IF;
 
     NEW.id := nextval('poolkeeper.transactions_id_seq');
@@ -181,8 +189,9 @@ BEGIN
     END IF;
     NEW.amount := round(NEW.amount, v_minor);
     NEW.xact_id := pg_current_xact_id();
-    -- NULL threshold: alerts off for the pool.
-    IF NEW.amount > v_threshold AND NEW.reverses_id IS NULL THEN
+    -- NULL threshold: alerts off for the pool. A distribution's rows raise
+    -- no alert of their own: distribute compares the operation's total.
+    IF NEW.amount > v_threshold AND NEW.reverses_id IS NULL AND NEW.operation_id IS NULL THEN
         PERFORM poolkeeper.raise_large_transaction_alert(NEW, v_threshold, v_currency);
     END IF;
     RETURN NEW;

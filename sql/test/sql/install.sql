@@ -32,7 +32,7 @@ INSERT INTO objects_before SELECT * FROM db_objects;
 
 CREATE EXTENSION poolkeeper;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.3.0', 'poolkeeper 0.3.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.4.0', 'poolkeeper 0.4.0 is installed');
 SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                   WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
                     AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),
@@ -40,10 +40,11 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.ref
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'poolkeeper'), false, 'it is not relocatable');
 SELECT tables_are('poolkeeper',
     ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions',
-          'alert_rules', 'alerts', 'investor_totals'],
+          'alert_rules', 'alerts', 'investor_totals', 'operations', 'obligations', 'obligation_payments', 'valuations'],
     'the documented relations exist');
 SELECT columns_are('poolkeeper', 'transactions',
-    ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata', 'xact_id'],
+    ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata', 'xact_id',
+          'operation_id'],
     'transactions has the documented columns');
 SELECT columns_are('poolkeeper', 'positions',
     ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open',
@@ -93,10 +94,22 @@ SELECT has_function('poolkeeper', 'pool_activity', ARRAY['bigint', 'text', 'time
 SELECT has_function('poolkeeper', 'alert_history',
                     ARRAY['bigint', 'text', 'timestamp with time zone', 'timestamp with time zone', 'integer'],
                     'alert_history(bigint, text, timestamptz, timestamptz, integer)');
-SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 21, 'error_codes documents 21 SQLSTATEs');
+SELECT has_function('poolkeeper', 'call_capital', ARRAY['bigint', 'numeric', 'date', 'text'], 'call_capital(bigint, numeric, date, text)');
+SELECT has_function('poolkeeper', 'pay_capital_call', ARRAY['bigint', 'bigint', 'numeric', 'text', 'timestamp with time zone'],
+                    'pay_capital_call(bigint, bigint, numeric, text, timestamptz)');
+SELECT has_function('poolkeeper', 'distribute', ARRAY['bigint', 'numeric', 'text', 'text'], 'distribute(bigint, numeric, text, text)');
+SELECT has_function('poolkeeper', 'allocate', ARRAY['numeric', 'integer', 'bigint[]', 'numeric[]'],
+                    'allocate(numeric, integer, bigint[], numeric[])');
+SELECT has_function('poolkeeper', 'record_valuation', ARRAY['bigint', 'date', 'numeric'], 'record_valuation(bigint, date, numeric)');
+SELECT has_function('poolkeeper', 'nav_shares', ARRAY['bigint', 'date'], 'nav_shares(bigint, date)');
+SELECT has_function('poolkeeper', 'xirr', ARRAY['numeric[]', 'date[]'], 'xirr(numeric[], date[])');
+SELECT has_function('poolkeeper', 'pool_metrics', ARRAY['bigint', 'date'], 'pool_metrics(bigint, date)');
+SELECT has_function('poolkeeper', 'investor_metrics', ARRAY['bigint', 'date'], 'investor_metrics(bigint, date)');
+SELECT has_view('poolkeeper', 'capital_call_obligations', 'capital_call_obligations(call_id, ..., called, paid, outstanding, overdue)');
+SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 26, 'error_codes documents 26 SQLSTATEs');
 SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 15,
-          'pg_dump keeps the rows of the nine data tables and their six sequences');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 20,
+          'pg_dump keeps the rows of the thirteen data tables and their seven sequences');
 
 DROP EXTENSION poolkeeper CASCADE;
 
@@ -121,7 +134,11 @@ CREATE FUNCTION pktest.state() RETURNS text LANGUAGE sql AS $$
         (SELECT string_agg(x::text, ',' ORDER BY investor_id) FROM poolkeeper.investor_totals x),
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.transactions x),
         (SELECT string_agg(x::text, ',' ORDER BY pool_id NULLS FIRST) FROM poolkeeper.alert_rules x),
-        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.alerts x)))
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.alerts x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.operations x),
+        (SELECT string_agg(x::text, ',' ORDER BY operation_id, investor_id) FROM poolkeeper.obligations x),
+        (SELECT string_agg(x::text, ',' ORDER BY transaction_id) FROM poolkeeper.obligation_payments x),
+        (SELECT string_agg(x::text, ',' ORDER BY pool_id, as_of) FROM poolkeeper.valuations x)))
 $$;
 -- pktest.refused(sql, sqlstate, message, description): the call fails with
 -- that SQLSTATE and message, and poolkeeper's data is unchanged afterwards.

@@ -1,0 +1,1288 @@
+-- poolkeeper 0.3.0 -> 0.4.0: fund operations (call_capital, pay_capital_call, distribute,
+-- allocate), valuations and metrics (record_valuation, nav_shares, xirr, pool_metrics,
+-- investor_metrics), and operation_id on ledger rows and in the feed. Assembled from the 0.4.0
+-- sources; never edit it once 0.4.0 is released. sql/test/upgrade.sh checks that it gives
+-- what a fresh 0.4.0 gives. Adding the column is instant; the new partial index is built
+-- over the ledger (empty, since no row has an operation yet) under a write lock.
+\echo Use "ALTER EXTENSION poolkeeper UPDATE TO '0.4.0'" to load this file. \quit
+
+UPDATE poolkeeper.error_codes
+   SET meaning = 'ledger rows, positions and investor totals are never updated or deleted directly (post a reversal), and neither are alerts, fund operations, obligations or their payments'
+ WHERE sqlstate = 'PKS09';
+INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
+    ('PKN05', 'operation_not_found',   'no capital call has that id'),
+    ('PKN06', 'obligation_not_found',  'the investor owes nothing in that capital call'),
+    ('PKS12', 'no_allocation_basis',   'the weights to allocate pro rata to (members'' commitments or net invested capital) sum to zero'),
+    ('PKS13', 'call_exceeds_commitment', 'the capital call would take a member''s called capital above their commitment'),
+    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call');
+
+-- The distribution (operations) that wrote the row; NULL for every other
+-- row (see transactions.sql).
+ALTER TABLE poolkeeper.transactions ADD COLUMN operation_id bigint;
+-- The rows of one distribution.
+CREATE INDEX transactions_operation_id ON poolkeeper.transactions (operation_id) WHERE operation_id IS NOT NULL;
+
+-- Fund operations: one row per capital call or distribution, written by
+-- call_capital or distribute, never changed afterwards (operations_append_only).
+-- total is the amount allocated, in the pool's currency; basis is what it
+-- was allocated pro rata to (a capital call always uses commitments);
+-- due_date is a capital call's. The ledger rows of a distribution carry its
+-- id in transactions.operation_id and were written in its database
+-- transaction (xact_id): the ledger trigger accepts no other.
+CREATE TABLE poolkeeper.operations (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pool_id         bigint NOT NULL REFERENCES poolkeeper.pools (id),
+    kind            text NOT NULL CHECK (kind IN ('capital_call', 'distribution')),
+    total           numeric NOT NULL CHECK (total > 0),
+    basis           text NOT NULL CHECK (basis IN ('commitment', 'net_invested')),
+    due_date        date,
+    idempotency_key text UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    xact_id         xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    CHECK ((kind = 'capital_call') = (due_date IS NOT NULL)),
+    CHECK (kind = 'distribution' OR basis = 'commitment')
+);
+
+CREATE INDEX operations_pool_id ON poolkeeper.operations (pool_id, id);
+
+-- What each investor owes on a capital call: one row per member with a
+-- non-zero share, written by call_capital. called never changes; what has
+-- been paid is the sum of the unreversed contributions recorded against the
+-- obligation in obligation_payments (the view capital_call_obligations
+-- shows called, paid and outstanding).
+CREATE TABLE poolkeeper.obligations (
+    operation_id bigint NOT NULL REFERENCES poolkeeper.operations (id),
+    investor_id  bigint NOT NULL REFERENCES poolkeeper.investors (id),
+    called       numeric NOT NULL CHECK (called > 0),
+    PRIMARY KEY (operation_id, investor_id)
+);
+
+CREATE INDEX obligations_investor_id ON poolkeeper.obligations (investor_id);
+
+-- The contributions that paid an obligation (pay_capital_call). A reversed
+-- contribution stays here and no longer counts as paid. No foreign key to
+-- the ledger, whose rows are never deleted: one would make TRUNCATE of the
+-- ledger fail on the key before the ledger's own refusal (verify() checks
+-- each payment's row).
+CREATE TABLE poolkeeper.obligation_payments (
+    transaction_id bigint PRIMARY KEY,
+    operation_id   bigint NOT NULL,
+    investor_id    bigint NOT NULL,
+    FOREIGN KEY (operation_id, investor_id) REFERENCES poolkeeper.obligations (operation_id, investor_id)
+);
+
+CREATE INDEX obligation_payments_obligation ON poolkeeper.obligation_payments (operation_id, investor_id);
+
+-- A pool's net asset value (NAV) as of a date, in the pool's currency, from
+-- record_valuation. One value per pool and date: recording a date again
+-- restates it (recorded_at says when). Metrics use the latest valuation on
+-- or before their date, rolled forward by the cash flows after it.
+CREATE TABLE poolkeeper.valuations (
+    pool_id     bigint NOT NULL REFERENCES poolkeeper.pools (id),
+    as_of       date NOT NULL,
+    nav         numeric NOT NULL CHECK (nav >= 0),
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (pool_id, as_of)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.operations', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.operations_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligations', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligation_payments', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.valuations', '');
+
+-- Fund operations, their obligations and the payments recorded against them
+-- are written once, by call_capital, distribute and pay_capital_call.
+CREATE TRIGGER operations_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.operations
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('fund operations are never changed; distribute or call again, or reverse ledger rows');
+CREATE TRIGGER operations_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.operations
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('fund operations are never changed; distribute or call again, or reverse ledger rows');
+CREATE TRIGGER obligations_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.obligations
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('obligations are never changed; a reversed payment makes its amount outstanding again');
+CREATE TRIGGER obligations_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.obligations
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('obligations are never changed; a reversed payment makes its amount outstanding again');
+CREATE TRIGGER obligation_payments_append_only
+    BEFORE UPDATE OR DELETE ON poolkeeper.obligation_payments
+    FOR EACH ROW EXECUTE FUNCTION poolkeeper.reject_ledger_change('payments are never changed; reverse the payment''s ledger row instead');
+CREATE TRIGGER obligation_payments_no_truncate
+    BEFORE TRUNCATE ON poolkeeper.obligation_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION poolkeeper.reject_ledger_change('payments are never changed; reverse the payment''s ledger row instead');
+
+-- check_operation_row: raises PKA01 unless ledger row p_row may carry its
+-- operation_id: it is a distribution (not a reversal) of the pool of a
+-- distribution operation written in the current database transaction, and
+-- distribute is writing that operation's rows now (it sets
+-- poolkeeper.writing_operation for its INSERT). So a client cannot borrow
+-- an operation id to hide rows from spike detection or from the large
+-- transaction alert, and verify() checks every operation's rows.
+CREATE FUNCTION poolkeeper.check_operation_row(p_row poolkeeper.transactions)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_row.reverses_id IS NOT NULL OR p_row.kind IS DISTINCT FROM 'distribution'
+       OR current_setting('poolkeeper.writing_operation', true) IS DISTINCT FROM p_row.operation_id::text
+       OR NOT EXISTS (SELECT 1 FROM poolkeeper.operations o
+                       WHERE o.id = p_row.operation_id AND o.kind = 'distribution'
+                         AND o.pool_id = p_row.pool_id AND o.xact_id = pg_current_xact_id()) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('operation_id %s is set only by distribute, on the rows of the distribution it writes',
+                             p_row.operation_id);
+    END IF;
+END;
+$$;
+
+-- ledger_before_insert: every rule of a new ledger row, for every writer
+-- (post_transaction, reverse_transaction or a plain INSERT). It checks the
+-- row's own fields (check_ledger_row says what is wrong with them), then
+-- applies it to its position in one UPDATE that
+-- succeeds only if the position is open (pool open, investor a member) and
+-- stays non-negative. The row lock serializes posts on one position, and
+-- PostgreSQL re-checks the WHERE clause on the latest row version after a
+-- wait, so no post lands on a closed position or below zero. When the UPDATE
+-- finds no row, ledger_refusal raises the reason. A row other than a
+-- reversal whose amount is above the threshold of the pool's alert rule in
+-- force (alert_rules, read by the same UPDATE under its snapshot, as
+-- effective_alert_rules shows it)
+-- raises an alert in the same database transaction
+-- (raise_large_transaction_alert).
+-- A contribution, or its reversal, also moves the investor's row in
+-- investor_totals: by its amount, and by one pool when the position's
+-- contributed leaves or returns to zero. Every row, of any kind, locks
+-- that investor_totals row before its position (creating it at the
+-- investor's first row; a contribution's lock is its UPDATE), so that a post
+-- always takes its investor's lock before a position's: a single post never
+-- deadlocks, also against a transaction posting several rows of one
+-- investor.
+-- The row gets the id of its database transaction in xact_id, for the feed.
+-- A row with operation_id set must be one of its distribution's rows, written
+-- in that distribution's database transaction (check_operation_row); it
+-- raises no large_transaction alert of its own.
+--
+-- The database assigns id and recorded_at whatever the writer sends, so
+-- INSERT ... ON CONFLICT can never skip a row after its position moved: the id
+-- is always new, a used idempotency key is refused here (PKS08) under an
+-- advisory lock on the key, and a second reversal is refused (PKS06) under
+-- the original's row lock. (Under REPEATABLE READ or SERIALIZABLE these two
+-- checks see the transaction's snapshot: use post_transaction there, which
+-- turns a concurrent duplicate into a serialization failure.)
+CREATE OR REPLACE FUNCTION poolkeeper.ledger_before_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_original poolkeeper.transactions;
+    v_delta    numeric;
+    v_minor     smallint;
+    v_threshold numeric;
+    v_currency  text;
+    v_used_by   bigint;
+    v_contributed numeric;
+    v_attempt   int;
+BEGIN
+    IF NEW.reverses_id IS NOT NULL THEN
+        -- Lock the original so that concurrent reversals of it queue up here.
+        SELECT * INTO v_original FROM poolkeeper.transactions WHERE id = NEW.reverses_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKN04',
+                MESSAGE = format('ledger row %s does not exist', NEW.reverses_id);
+        END IF;
+        IF v_original.reverses_id IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKS07',
+                MESSAGE = format('ledger row %s is a reversal and cannot be reversed', NEW.reverses_id);
+        END IF;
+        IF EXISTS (SELECT 1 FROM poolkeeper.transactions WHERE reverses_id = NEW.reverses_id) THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKS06',
+                MESSAGE = format('ledger row %s has already been reversed', NEW.reverses_id);
+        END IF;
+        -- A plain INSERT may leave these out; what it gives must match.
+        IF NEW.pool_id <> v_original.pool_id OR NEW.investor_id <> v_original.investor_id
+           OR NEW.kind <> v_original.kind OR NEW.amount <> v_original.amount THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKS07',
+                MESSAGE = format('a reversal of ledger row %s must have its pool, investor, kind and amount', NEW.reverses_id);
+        END IF;
+        NEW.pool_id := v_original.pool_id;
+        NEW.investor_id := v_original.investor_id;
+        NEW.kind := v_original.kind;
+        NEW.amount := v_original.amount;
+        v_delta := -v_original.amount;
+    ELSE
+        v_delta := NEW.amount;
+    END IF;
+
+    -- Only distribute writes a row with an operation id (check_operation_row).
+    IF NEW.operation_id IS NOT NULL THEN
+        PERFORM poolkeeper.check_operation_row(NEW);
+    END IF;
+
+    NEW.id := nextval('poolkeeper.transactions_id_seq');
+    NEW.occurred_at := coalesce(NEW.occurred_at, now());
+    NEW.metadata := coalesce(NEW.metadata, '{}');
+    -- One test of every field on the hot path; check_ledger_row says which failed.
+    IF NEW.pool_id IS NULL OR NEW.investor_id IS NULL
+       OR NEW.kind IS NULL OR NEW.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
+       OR NEW.amount IS NULL OR NOT (NEW.amount > 0 AND NEW.amount < 1e18)
+       OR NEW.occurred_at IN ('infinity', '-infinity') OR NEW.occurred_at > now() + interval '5 minutes'
+       OR length(NEW.idempotency_key) NOT BETWEEN 1 AND 255
+       OR jsonb_typeof(NEW.metadata) <> 'object' OR octet_length(NEW.metadata::text) > 65536 THEN
+        PERFORM poolkeeper.check_ledger_row(NEW);
+    END IF;
+    IF NEW.idempotency_key IS NOT NULL THEN
+        PERFORM poolkeeper.lock_idempotency_key(NEW.idempotency_key);
+        SELECT id INTO v_used_by FROM poolkeeper.transactions WHERE idempotency_key = NEW.idempotency_key;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKS08',
+                MESSAGE = format('idempotency key %L was used for ledger row %s', NEW.idempotency_key, v_used_by);
+        END IF;
+    END IF;
+
+    -- The investor's totals row first, before any position: locked, and
+    -- moved by a contribution's amount (rounded to the position's currency,
+    -- as the row's amount is below). Created at the investor's first row; an
+    -- unknown investor gets none here and is refused below.
+    FOR v_attempt IN 1..2 LOOP
+        IF NEW.kind = 'contribution' THEN
+            UPDATE poolkeeper.investor_totals
+               SET contributed = contributed + round(v_delta, coalesce((SELECT p.minor_units FROM poolkeeper.positions p
+                                                                         WHERE p.pool_id = NEW.pool_id AND p.investor_id = NEW.investor_id), 0))
+             WHERE investor_id = NEW.investor_id;
+        ELSE
+            PERFORM 1 FROM poolkeeper.investor_totals WHERE investor_id = NEW.investor_id FOR NO KEY UPDATE;
+        END IF;
+        EXIT WHEN FOUND;
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = NEW.investor_id);
+        IF v_attempt = 2 THEN  -- only a snapshot older than a concurrent first row of this investor
+            RAISE EXCEPTION USING ERRCODE = '40001',
+                MESSAGE = format('the totals of investor %s were created concurrently: retry the transaction', NEW.investor_id);
+        END IF;
+        INSERT INTO poolkeeper.investor_totals (investor_id) VALUES (NEW.investor_id) ON CONFLICT (investor_id) DO NOTHING;
+    END LOOP;
+
+    -- Each UPDATE also returns what the rest of the trigger needs: the
+    -- currency and the threshold in force, from the pool's own rule, else the
+    -- default; -1 stands for "the pool's own rule has none" (thresholds are
+    -- never negative). Two probes cost a post less than one sorted lookup.
+    CASE NEW.kind
+        WHEN 'contribution' THEN
+            UPDATE poolkeeper.positions
+               SET contributed = contributed + v_delta, net_invested = net_invested + v_delta
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested + v_delta >= 0
+            RETURNING minor_units, currency,
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1),
+                      contributed
+                 INTO v_minor, v_currency, v_threshold, v_contributed;
+        WHEN 'withdrawal' THEN
+            UPDATE poolkeeper.positions
+               SET withdrawn = withdrawn + v_delta, net_invested = net_invested - v_delta
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
+            RETURNING minor_units, currency,
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
+                 INTO v_minor, v_currency, v_threshold;
+        WHEN 'fee' THEN
+            UPDATE poolkeeper.positions
+               SET fees = fees + v_delta, net_invested = net_invested - v_delta
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND net_invested - v_delta >= 0
+            RETURNING minor_units, currency,
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
+                 INTO v_minor, v_currency, v_threshold;
+        ELSE
+            UPDATE poolkeeper.positions SET distributed = distributed + v_delta
+             WHERE pool_id = NEW.pool_id AND investor_id = NEW.investor_id AND is_open AND distributed + v_delta >= 0
+            RETURNING minor_units, currency,
+                      nullif(coalesce((SELECT CASE WHEN r.enabled THEN coalesce(r.large_transaction_threshold, -1) ELSE -1 END
+                                  FROM poolkeeper.alert_rules r WHERE r.pool_id = NEW.pool_id),
+                                (SELECT CASE WHEN d.enabled THEN d.large_transaction_threshold END
+                                  FROM poolkeeper.alert_rules d WHERE d.pool_id IS NULL)), -1)
+                 INTO v_minor, v_currency, v_threshold;
+    END CASE;
+    IF NOT FOUND THEN
+        PERFORM poolkeeper.ledger_refusal(NEW);
+    END IF;
+    -- The pool count moves when the position's contributed leaves zero
+    -- (= v_delta > 0: it was zero before) or returns to it (a reversal).
+    IF NEW.kind = 'contribution' AND (v_contributed = v_delta OR v_contributed = 0) THEN
+        UPDATE poolkeeper.investor_totals
+           SET pool_count = pool_count + CASE WHEN v_contributed = v_delta THEN 1 ELSE -1 END
+         WHERE investor_id = NEW.investor_id;
+    END IF;
+    -- Taken once the position is locked: later than the commit of whatever
+    -- opened or closed the position before this row.
+    NEW.recorded_at := clock_timestamp();
+    IF NEW.amount <> round(NEW.amount, v_minor) THEN
+        PERFORM poolkeeper.checked_amount(NEW.amount, v_minor, 'amount');
+    END IF;
+    NEW.amount := round(NEW.amount, v_minor);
+    NEW.xact_id := pg_current_xact_id();
+    -- NULL threshold: alerts off for the pool. A distribution's rows raise
+    -- no alert of their own: distribute compares the operation's total.
+    IF NEW.amount > v_threshold AND NEW.reverses_id IS NULL AND NEW.operation_id IS NULL THEN
+        PERFORM poolkeeper.raise_large_transaction_alert(NEW, v_threshold, v_currency);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- The feed's rows gain operation_id: a new result type.
+DROP FUNCTION poolkeeper.transactions_after(text, integer);
+-- transactions_after: the feed of committed ledger rows. Returns up to
+-- p_limit (1 to 10000) rows that come after p_cursor, in feed order, each
+-- with the cursor that comes after it; pass the last row's cursor to the
+-- next call. A NULL cursor starts at the first row ever written, and
+-- feed_cursor() now. Rows come exactly once along a chain of cursors,
+-- whatever order their transactions commit in (see feed_windows and
+-- docs/feed.md). The rows of one database transaction come together, so a
+-- distribution's rows (operation_id) come one after another. PKA01 for a
+-- bad limit, PKA06 for a bad cursor, PKS11 when called in a transaction
+-- that has written or locked rows.
+CREATE FUNCTION poolkeeper.transactions_after(p_cursor text, p_limit integer DEFAULT 1000)
+RETURNS TABLE (cursor text, id bigint, pool_id bigint, investor_id bigint, kind text, amount numeric,
+               occurred_at timestamptz, recorded_at timestamptz, idempotency_key text,
+               reverses_id bigint, metadata jsonb, operation_id bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET jit = off  -- a poll is a few index probes; compiling it would cost more than running it
+AS $$
+    SELECT format('v1;transactions;%s;%s;%s;%s', w.lower, w.upper, t.xact_id, t.id),
+           t.id, t.pool_id, t.investor_id, t.kind, t.amount, t.occurred_at, t.recorded_at,
+           t.idempotency_key, t.reverses_id, t.metadata, t.operation_id
+      FROM poolkeeper.feed_windows(p_cursor, 'transactions') w
+     CROSS JOIN LATERAL (
+            SELECT *
+              FROM poolkeeper.transactions x
+             WHERE (x.xact_id, x.id) > (w.after_xact, w.after_id) AND x.xact_id < pg_snapshot_xmax(w.upper)
+               AND NOT pg_visible_in_snapshot(x.xact_id, w.lower)
+               AND pg_visible_in_snapshot(x.xact_id, w.upper)
+             ORDER BY x.xact_id, x.id
+             LIMIT p_limit) t
+     ORDER BY w.ordinal, t.xact_id, t.id
+     LIMIT poolkeeper.checked_limit(p_limit)
+$$;
+
+-- verify: every broken invariant as (problem, detail); no rows when the
+-- ledger and positions agree. Checks: each position equals the sums of its
+-- ledger rows; no total and no net_invested is negative; each reversal
+-- matches the row it reverses, which is not itself a reversal; each row is
+-- reversed at most once; amounts fit their pool's currency; a position is
+-- open exactly when its pool is open and its investor a member, and is kept
+-- in its pool's currency; only current members hold a non-zero net position;
+-- every ledger row was recorded while its pool was open and its investor a
+-- member; net_invested is contributed - withdrawn - fees; each ledger row has
+-- a known kind, a valid idempotency key and object metadata; a position's
+-- copy of its currency's minor units is current; every alert that names a
+-- ledger row names one of its pool; each investor's investor_totals equal
+-- the count of their positions with contributed > 0 and the sum of
+-- contributed; each distribution's rows sum to its total and were written
+-- in its transaction; each capital call's obligations sum to its total, no
+-- obligation is overpaid, and each payment is a contribution of the
+-- obligation's investor to the call's pool.
+CREATE OR REPLACE FUNCTION poolkeeper.verify()
+RETURNS TABLE (problem text, detail text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH sums AS (
+        SELECT t.pool_id, t.investor_id,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'contribution'), 0) AS contributed,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'withdrawal'), 0) AS withdrawn,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'distribution'), 0) AS distributed,
+               coalesce(sum(CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END)
+                        FILTER (WHERE t.kind = 'fee'), 0) AS fees
+          FROM poolkeeper.transactions t
+         GROUP BY t.pool_id, t.investor_id
+    )
+    SELECT 'position_mismatch',
+           format('pool %s investor %s: position (%s, %s, %s, %s) but ledger (%s, %s, %s, %s) for (contributed, withdrawn, distributed, fees)',
+                  coalesce(p.pool_id, s.pool_id), coalesce(p.investor_id, s.investor_id),
+                  p.contributed, p.withdrawn, p.distributed, p.fees,
+                  coalesce(s.contributed, 0), coalesce(s.withdrawn, 0), coalesce(s.distributed, 0), coalesce(s.fees, 0))
+      FROM poolkeeper.positions p
+      FULL JOIN sums s USING (pool_id, investor_id)
+     WHERE (p.contributed, p.withdrawn, p.distributed, p.fees)
+           IS DISTINCT FROM (coalesce(s.contributed, 0), coalesce(s.withdrawn, 0),
+                             coalesce(s.distributed, 0), coalesce(s.fees, 0))
+    UNION ALL
+    SELECT 'negative_position',
+           format('pool %s investor %s: contributed %s, withdrawn %s, distributed %s, fees %s, net_invested %s',
+                  pool_id, investor_id, contributed, withdrawn, distributed, fees, net_invested)
+      FROM poolkeeper.positions
+     WHERE least(contributed, withdrawn, distributed, fees, net_invested) < 0
+    UNION ALL
+    SELECT 'net_invested_mismatch',
+           format('pool %s investor %s: net_invested %s but contributed - withdrawn - fees is %s',
+                  pool_id, investor_id, net_invested, contributed - withdrawn - fees)
+      FROM poolkeeper.positions
+     WHERE net_invested <> contributed - withdrawn - fees
+    UNION ALL
+    SELECT 'stale_position_copy',
+           format('pool %s investor %s: minor_units %s, but %s has %s', p.pool_id, p.investor_id, p.minor_units,
+                  c.code, c.minor_units)
+      FROM poolkeeper.positions p
+      JOIN poolkeeper.currencies c ON c.code = p.currency
+     WHERE p.minor_units <> c.minor_units
+    UNION ALL
+    SELECT 'alert_without_ledger_row',
+           format('alert %s names ledger row %s, which %s', a.id, a.transaction_id,
+                  CASE WHEN t.id IS NULL THEN 'does not exist' ELSE format('is in pool %s', t.pool_id) END)
+      FROM poolkeeper.alerts a
+      LEFT JOIN poolkeeper.transactions t ON t.id = a.transaction_id
+     WHERE a.transaction_id IS NOT NULL AND (t.id IS NULL OR t.pool_id <> a.pool_id)
+    UNION ALL
+    SELECT 'bad_ledger_field', format('ledger row %s: kind %s, idempotency key of %s characters, metadata of type %s',
+                                      id, kind, length(idempotency_key), jsonb_typeof(metadata))
+      FROM poolkeeper.transactions
+     WHERE kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
+        OR length(idempotency_key) NOT BETWEEN 1 AND 255
+        OR jsonb_typeof(metadata) <> 'object'
+    UNION ALL
+    SELECT 'bad_reversal',
+           format('ledger row %s reverses %s, which %s', r.id, r.reverses_id,
+                  CASE WHEN o.id IS NULL THEN 'does not exist'
+                       WHEN o.reverses_id IS NOT NULL THEN 'is itself a reversal'
+                       ELSE 'has another pool, investor, kind or amount' END)
+      FROM poolkeeper.transactions r
+      LEFT JOIN poolkeeper.transactions o ON o.id = r.reverses_id
+     WHERE r.reverses_id IS NOT NULL
+       AND (o.id IS NULL OR o.reverses_id IS NOT NULL
+            OR (o.pool_id, o.investor_id, o.kind, o.amount) IS DISTINCT FROM (r.pool_id, r.investor_id, r.kind, r.amount))
+    UNION ALL
+    SELECT 'reversed_twice', format('ledger row %s is reversed by %s rows', reverses_id, count(*))
+      FROM poolkeeper.transactions
+     WHERE reverses_id IS NOT NULL
+     GROUP BY reverses_id
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT 'bad_amount', format('ledger row %s: amount %s does not fit %s', t.id, t.amount, p.currency)
+      FROM poolkeeper.transactions t
+      JOIN poolkeeper.pools p ON p.id = t.pool_id
+      JOIN poolkeeper.currencies c ON c.code = p.currency
+     WHERE t.amount <= 0 OR t.amount <> round(t.amount, c.minor_units)
+    UNION ALL
+    SELECT 'position_state_mismatch',
+           format('pool %s investor %s: is_open %s, currency %s, but the pool is %s in %s and the investor %s a member',
+                  p.pool_id, p.investor_id, p.is_open, p.currency, pl.status, pl.currency,
+                  CASE WHEN m.id IS NULL THEN 'is not' ELSE 'is' END)
+      FROM poolkeeper.positions p
+      JOIN poolkeeper.pools pl ON pl.id = p.pool_id
+      LEFT JOIN poolkeeper.memberships m
+             ON m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL
+     WHERE p.is_open IS DISTINCT FROM (pl.status = 'open' AND m.id IS NOT NULL)
+        OR p.currency IS DISTINCT FROM pl.currency
+    UNION ALL
+    SELECT 'row_in_closed_pool', format('ledger row %s was recorded at %s, after pool %s closed at %s', t.id, t.recorded_at, p.id, p.closed_at)
+      FROM poolkeeper.transactions t
+      JOIN poolkeeper.pools p ON p.id = t.pool_id
+     WHERE t.recorded_at > p.closed_at
+    UNION ALL
+    SELECT 'row_outside_membership',
+           format('ledger row %s was recorded at %s, when investor %s was not a member of pool %s', t.id, t.recorded_at, t.investor_id, t.pool_id)
+      FROM poolkeeper.transactions t
+     WHERE NOT EXISTS (SELECT 1 FROM poolkeeper.memberships m
+                        WHERE m.pool_id = t.pool_id AND m.investor_id = t.investor_id
+                          AND m.joined_at <= t.recorded_at AND (m.left_at IS NULL OR t.recorded_at <= m.left_at))
+    UNION ALL
+    SELECT 'position_without_membership',
+           format('pool %s investor %s holds net_invested %s but is not a current member', p.pool_id, p.investor_id, p.net_invested)
+      FROM poolkeeper.positions p
+     WHERE p.net_invested <> 0
+       AND NOT EXISTS (SELECT 1 FROM poolkeeper.memberships m
+                        WHERE m.pool_id = p.pool_id AND m.investor_id = p.investor_id AND m.left_at IS NULL)
+    UNION ALL
+    SELECT 'investor_totals_mismatch',
+           format('investor %s: investor_totals (%s pools, %s contributed) but positions (%s pools, %s contributed)',
+                  coalesce(it.investor_id, s.investor_id), it.pool_count, it.contributed,
+                  coalesce(s.pool_count, 0), coalesce(s.contributed, 0))
+      FROM poolkeeper.investor_totals it
+      FULL JOIN (SELECT investor_id, count(*) FILTER (WHERE contributed > 0) AS pool_count, sum(contributed) AS contributed
+                   FROM poolkeeper.positions GROUP BY investor_id) s USING (investor_id)
+     WHERE (coalesce(it.pool_count, 0), coalesce(it.contributed, 0)) <> (coalesce(s.pool_count, 0), coalesce(s.contributed, 0))
+    UNION ALL
+    SELECT 'operation_rows_mismatch',
+           format('distribution %s of %s in pool %s: its ledger rows sum to %s', o.id, o.total, o.pool_id, coalesce(r.total, 0))
+      FROM poolkeeper.operations o
+      LEFT JOIN (SELECT t.operation_id, sum(t.amount) AS total FROM poolkeeper.transactions t
+                  WHERE t.operation_id IS NOT NULL GROUP BY t.operation_id) r ON r.operation_id = o.id
+     WHERE o.kind = 'distribution' AND r.total IS DISTINCT FROM o.total
+    UNION ALL
+    SELECT 'operation_row_mismatch',
+           format('ledger row %s names operation %s, which is not a distribution of pool %s written in its transaction',
+                  t.id, t.operation_id, t.pool_id)
+      FROM poolkeeper.transactions t
+      LEFT JOIN poolkeeper.operations o ON o.id = t.operation_id
+     WHERE t.operation_id IS NOT NULL
+       AND (o.id IS NULL OR o.kind <> 'distribution' OR o.pool_id <> t.pool_id OR o.xact_id <> t.xact_id
+            OR t.kind <> 'distribution' OR t.reverses_id IS NOT NULL)
+    UNION ALL
+    SELECT 'obligations_mismatch',
+           format('capital call %s of %s in pool %s: its obligations sum to %s', o.id, o.total, o.pool_id, coalesce(c.total, 0))
+      FROM poolkeeper.operations o
+      LEFT JOIN (SELECT operation_id, sum(called) AS total FROM poolkeeper.obligations GROUP BY operation_id) c
+        ON c.operation_id = o.id
+     WHERE o.kind = 'capital_call' AND c.total IS DISTINCT FROM o.total
+    UNION ALL
+    SELECT 'obligation_overpaid',
+           format('investor %s has paid %s of the %s called in capital call %s', ob.investor_id, ob.paid, ob.called, ob.call_id)
+      FROM poolkeeper.capital_call_obligations ob
+     WHERE ob.paid > ob.called
+    UNION ALL
+    SELECT 'payment_mismatch',
+           format('ledger row %s is recorded as a payment of capital call %s by investor %s, but is not their contribution to its pool',
+                  op.transaction_id, op.operation_id, op.investor_id)
+      FROM poolkeeper.obligation_payments op
+      JOIN poolkeeper.operations o ON o.id = op.operation_id
+      LEFT JOIN poolkeeper.transactions t ON t.id = op.transaction_id
+     WHERE t.id IS NULL OR o.kind <> 'capital_call' OR t.kind <> 'contribution' OR t.reverses_id IS NOT NULL
+        OR t.pool_id <> o.pool_id OR t.investor_id <> op.investor_id
+$$;
+
+-- allocate: splits p_total, an amount with p_minor_units decimals (0 to 4),
+-- into parts pro rata to p_weights (one per key in p_keys, at least 0),
+-- exactly, in minor units, by the largest-remainder method: each key gets
+-- the whole minor units of its exact share (total × weight / sum of
+-- weights, rounded down), and the units left over go one each to the keys
+-- with the largest remainders. Ties go to the larger weight, then to the
+-- smaller key. So the parts sum to p_total exactly, no part is negative,
+-- each is within one minor unit of its exact share, and a key of weight 0
+-- gets 0. Computed on integers: no rounding anywhere. Returns (key, part)
+-- in the order of p_keys. PKA02 for a bad total, PKA01 for bad arrays,
+-- PKS12 when the weights sum to zero.
+CREATE FUNCTION poolkeeper.allocate(p_total numeric, p_minor_units integer, p_keys bigint[], p_weights numeric[])
+RETURNS TABLE (key bigint, part numeric)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_total numeric;
+BEGIN
+    IF p_minor_units IS NULL OR p_minor_units NOT BETWEEN 0 AND 4 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('minor units %s are not from 0 to 4', coalesce(p_minor_units::text, 'NULL'));
+    END IF;
+    v_total := poolkeeper.checked_amount(p_total, p_minor_units::smallint, 'total');
+    IF p_keys IS NULL OR p_weights IS NULL OR cardinality(p_keys) = 0
+       OR cardinality(p_keys) <> cardinality(p_weights) OR array_ndims(p_keys) <> 1 OR array_ndims(p_weights) <> 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = 'keys and weights must be non-empty one-dimensional arrays of the same length';
+    END IF;
+    IF array_position(p_keys, NULL) IS NOT NULL
+       OR (SELECT count(DISTINCT k) FROM unnest(p_keys) k) <> cardinality(p_keys) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'keys must be distinct and not NULL';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_weights) w
+                WHERE w IS NULL OR w IN ('NaN', 'Infinity', '-Infinity') OR w < 0 OR w >= 1e18) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'weights must be numbers from 0 to below 10^18';
+    END IF;
+    IF (SELECT sum(w) FROM unnest(p_weights) w) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS12', MESSAGE = 'the weights sum to zero: there is nothing to allocate pro rata to';
+    END IF;
+
+    -- Weights scaled to integers; the total in minor units. For each key,
+    -- units × weight = base × sum + remainder, all integers.
+    RETURN QUERY
+    WITH w AS (
+        SELECT u.k, u.w, u.ord FROM unnest(p_keys, p_weights) WITH ORDINALITY AS u(k, w, ord)
+    ), f AS (
+        SELECT ('1' || repeat('0', max(scale(w.w))))::numeric AS weight_scale,
+               ('1' || repeat('0', p_minor_units))::numeric AS unit
+          FROM w
+    ), s AS (
+        SELECT sum(w.w * f.weight_scale) AS weight_sum, v_total * f.unit AS units, f.weight_scale, f.unit
+          FROM w, f GROUP BY f.weight_scale, f.unit
+    ), q AS (
+        SELECT w.k, w.w, w.ord, s.unit, s.units,
+               div(s.units * w.w * s.weight_scale, s.weight_sum) AS base,
+               mod(s.units * w.w * s.weight_scale, s.weight_sum) AS remainder
+          FROM w, s
+    ), r AS (
+        SELECT q.*, row_number() OVER (ORDER BY q.remainder DESC, q.w DESC, q.k) AS rank,
+               q.units - sum(q.base) OVER () AS leftover
+          FROM q
+    )
+    SELECT r.k, round((r.base + CASE WHEN r.rank <= r.leftover THEN 1 ELSE 0 END) / r.unit, p_minor_units)
+      FROM r
+     ORDER BY r.ord;
+END;
+$$;
+
+-- replayed_operation: for an operation requested under p_idempotency_key,
+-- takes the key's advisory lock (held to the end of the transaction, so a
+-- racing repeat waits and then replays) and returns the id of the operation
+-- written before under the key when it was the same request (kind, pool,
+-- total, basis and due date); NULL when the key is NULL or unused; PKS08
+-- when it was used for a different request, PKA01 for a bad key.
+CREATE FUNCTION poolkeeper.replayed_operation(p_idempotency_key text, p_kind text, p_pool_id bigint, p_total numeric,
+                                              p_basis text, p_due_date date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_op poolkeeper.operations;
+BEGIN
+    IF p_idempotency_key IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF length(p_idempotency_key) NOT BETWEEN 1 AND 255 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
+    END IF;
+    PERFORM poolkeeper.lock_idempotency_key(p_idempotency_key);
+    SELECT * INTO v_op FROM poolkeeper.operations WHERE idempotency_key = p_idempotency_key;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF (v_op.kind, v_op.pool_id, v_op.total, v_op.basis) IS DISTINCT FROM (p_kind, p_pool_id, p_total, p_basis)
+       OR v_op.due_date IS DISTINCT FROM p_due_date THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS08',
+            MESSAGE = format('idempotency key %L was used for operation %s (%s of %s in pool %s)',
+                             p_idempotency_key, v_op.id, v_op.kind, v_op.total, v_op.pool_id);
+    END IF;
+    RETURN v_op.id;
+END;
+$$;
+
+-- call_capital: calls p_total (in the pool's currency) from the current
+-- members of open pool p_pool_id, due on p_due_date, and returns the capital
+-- call's operation id. The total is allocated pro rata to the members'
+-- commitments with allocate() (largest remainder, exact in minor units; a
+-- member without a commitment owes nothing), and each non-zero share is an
+-- obligation (capital_call_obligations: called, paid, outstanding) that
+-- pay_capital_call settles. No money moves yet: the ledger is unchanged.
+-- With p_idempotency_key, repeating the same call returns the first id and
+-- writes nothing (PKS08 for a different call under the key).
+-- Refusals: PKA01 (NULL due date), PKA02 (total), PKN01, PKS01, PKS12 (no
+-- member has a commitment), PKS13 (a member's called capital would exceed
+-- their commitment).
+CREATE FUNCTION poolkeeper.call_capital(p_pool_id bigint, p_total numeric, p_due_date date,
+                                        p_idempotency_key text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor  smallint := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes off
+    v_total  numeric := poolkeeper.checked_amount(p_total, v_minor, 'total');
+    v_id     bigint;
+    v_over   record;
+BEGIN
+    IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';
+    END IF;
+    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'capital_call', p_pool_id, v_total, 'commitment', p_due_date);
+    IF v_id IS NOT NULL THEN
+        RETURN v_id;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM poolkeeper.memberships
+                    WHERE pool_id = p_pool_id AND left_at IS NULL AND commitment IS NOT NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS12',
+            MESSAGE = format('no current member of pool %s has a commitment to call capital against', p_pool_id);
+    END IF;
+
+    INSERT INTO poolkeeper.operations (pool_id, kind, total, basis, due_date, idempotency_key)
+    VALUES (p_pool_id, 'capital_call', v_total, 'commitment', p_due_date, p_idempotency_key)
+    RETURNING id INTO v_id;
+    INSERT INTO poolkeeper.obligations (operation_id, investor_id, called)
+    SELECT v_id, a.key, a.part
+      FROM poolkeeper.allocate(v_total, v_minor,
+                               ARRAY(SELECT m.investor_id FROM poolkeeper.memberships m
+                                      WHERE m.pool_id = p_pool_id AND m.left_at IS NULL ORDER BY m.investor_id),
+                               ARRAY(SELECT coalesce(m.commitment, 0) FROM poolkeeper.memberships m
+                                      WHERE m.pool_id = p_pool_id AND m.left_at IS NULL ORDER BY m.investor_id)) a
+     WHERE a.part > 0;
+
+    -- Called capital, all calls of the pool together, stays within each commitment.
+    SELECT m.investor_id, m.commitment, sum(o.called) AS called INTO v_over
+      FROM poolkeeper.memberships m
+      JOIN poolkeeper.operations c ON c.pool_id = m.pool_id AND c.kind = 'capital_call'
+      JOIN poolkeeper.obligations o ON o.operation_id = c.id AND o.investor_id = m.investor_id
+     WHERE m.pool_id = p_pool_id AND m.left_at IS NULL
+     GROUP BY m.investor_id, m.commitment
+    HAVING sum(o.called) > m.commitment
+     ORDER BY m.investor_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS13',
+            MESSAGE = format('the call would bring investor %s''s called capital in pool %s to %s, above their commitment of %s',
+                             v_over.investor_id, p_pool_id, v_over.called, v_over.commitment);
+    END IF;
+    RETURN v_id;
+END;
+$$;
+
+-- obligation_paid: what investor p_investor_id has paid of capital call
+-- p_call_id: the sum of the payments recorded against it whose ledger rows
+-- have not been reversed.
+CREATE FUNCTION poolkeeper.obligation_paid(p_call_id bigint, p_investor_id bigint)
+RETURNS numeric
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(sum(t.amount), 0)
+      FROM poolkeeper.obligation_payments op
+      JOIN poolkeeper.transactions t ON t.id = op.transaction_id
+     WHERE op.operation_id = p_call_id AND op.investor_id = p_investor_id
+       AND NOT EXISTS (SELECT 1 FROM poolkeeper.transactions r WHERE r.reverses_id = t.id)
+$$;
+
+-- capital_call_obligations: every obligation of every capital call, with
+-- what was called, what has been paid (net of reversed payments) and what
+-- is outstanding, and whether it is overdue (outstanding after its due date).
+CREATE VIEW poolkeeper.capital_call_obligations AS
+SELECT o.operation_id AS call_id, c.pool_id, o.investor_id, c.due_date, o.called,
+       p.paid, o.called - p.paid AS outstanding,
+       o.called > p.paid AND c.due_date < current_date AS overdue
+  FROM poolkeeper.obligations o
+  JOIN poolkeeper.operations c ON c.id = o.operation_id
+ CROSS JOIN LATERAL (SELECT poolkeeper.obligation_paid(o.operation_id, o.investor_id) AS paid) p;
+
+-- pay_capital_call: investor p_investor_id pays p_amount (NULL: all that is
+-- outstanding) of their obligation in capital call p_call_id. Posts the
+-- contribution (metadata {"capital_call": id}) through post_transaction and
+-- records it against the obligation; returns the ledger row's id.
+-- Reversing that contribution makes the amount outstanding again.
+-- With p_idempotency_key, a repeat returns the first row's id and writes
+-- nothing. Payments of one obligation queue on its row lock.
+-- Refusals: PKN05 (no such capital call), PKN06 (no obligation of that
+-- investor in it), PKS14 (nothing outstanding, or more than is), and those
+-- of post_transaction (closed pool, not a member, amount, occurred_at).
+CREATE FUNCTION poolkeeper.pay_capital_call(p_call_id bigint, p_investor_id bigint, p_amount numeric DEFAULT NULL,
+                                            p_idempotency_key text DEFAULT NULL, p_occurred_at timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_pool_id     bigint;
+    v_called      numeric;
+    v_outstanding numeric;
+    v_amount      numeric;
+    v_id          bigint;
+BEGIN
+    PERFORM poolkeeper.checked_id(p_call_id, 'call_id'), poolkeeper.checked_id(p_investor_id, 'investor_id');
+    SELECT pool_id INTO v_pool_id FROM poolkeeper.operations WHERE id = p_call_id AND kind = 'capital_call';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN05', MESSAGE = format('capital call %s does not exist', p_call_id);
+    END IF;
+    SELECT called INTO v_called FROM poolkeeper.obligations
+     WHERE operation_id = p_call_id AND investor_id = p_investor_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN06',
+            MESSAGE = format('investor %s owes nothing in capital call %s', p_investor_id, p_call_id);
+    END IF;
+    -- A repeat of a payment already made under this key replays it.
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT t.id INTO v_id
+          FROM poolkeeper.obligation_payments op JOIN poolkeeper.transactions t ON t.id = op.transaction_id
+         WHERE op.operation_id = p_call_id AND op.investor_id = p_investor_id AND t.idempotency_key = p_idempotency_key
+           AND (p_amount IS NULL OR t.amount = p_amount);
+        IF FOUND THEN
+            RETURN v_id;
+        END IF;
+    END IF;
+
+    v_outstanding := v_called - poolkeeper.obligation_paid(p_call_id, p_investor_id);
+    v_amount := coalesce(p_amount, v_outstanding);
+    IF v_outstanding = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS14',
+            MESSAGE = format('investor %s has paid all %s called in capital call %s', p_investor_id, v_called, p_call_id);
+    END IF;
+    IF v_amount > v_outstanding THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS14',
+            MESSAGE = format('a payment of %s is more than the %s investor %s still owes in capital call %s',
+                             v_amount, v_outstanding, p_investor_id, p_call_id);
+    END IF;
+    v_id := poolkeeper.post_transaction(v_pool_id, p_investor_id, 'contribution', v_amount, p_idempotency_key,
+                                        p_occurred_at, jsonb_build_object('capital_call', p_call_id));
+    INSERT INTO poolkeeper.obligation_payments (transaction_id, operation_id, investor_id)
+    VALUES (v_id, p_call_id, p_investor_id);
+    RETURN v_id;
+END;
+$$;
+
+-- distribute: pays p_total (in the pool's currency) out to the current
+-- members of open pool p_pool_id, pro rata to p_basis ('net_invested', the
+-- positions' net invested capital, or 'commitment'), as one distribution
+-- ledger row per member with a non-zero share, all in this database
+-- transaction, and returns the distribution's operation id. Shares come from
+-- allocate() (largest remainder, exact in minor units; ties to the larger
+-- weight, then the smaller investor id), so the rows sum to p_total exactly.
+-- The rows carry the operation id: the feed hands them out together, spike
+-- detection counts them as one event, and the distribution raises one
+-- large_transaction alert when its total is above the pool's threshold
+-- (details: operation_id, amount = the total, rows). With
+-- p_idempotency_key, repeating the same distribution returns the first id
+-- and writes nothing (PKS08 for a different one under the key).
+-- Locks: the pool (against membership changes), then the members'
+-- investor_totals rows and (for net_invested) positions in investor order,
+-- as every post takes them, so weights cannot move while they are read.
+-- Refusals: PKA01 (basis, key), PKA02 (total), PKN01, PKS01, PKS12 (the
+-- members' weights sum to zero).
+CREATE FUNCTION poolkeeper.distribute(p_pool_id bigint, p_total numeric, p_basis text DEFAULT 'net_invested',
+                                      p_idempotency_key text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor     smallint := poolkeeper.locked_open_pool(p_pool_id);
+    v_total     numeric := poolkeeper.checked_amount(p_total, v_minor, 'total');
+    v_id        bigint;
+    v_members   bigint[];
+    v_weights   numeric[];
+    v_first     bigint;
+    v_rows      bigint;
+    v_threshold numeric;
+    v_currency  text;
+BEGIN
+    IF p_basis IS NULL OR p_basis NOT IN ('net_invested', 'commitment') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('basis %L is not net_invested or commitment', p_basis);
+    END IF;
+    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'distribution', p_pool_id, v_total, p_basis, NULL);
+    IF v_id IS NOT NULL THEN
+        RETURN v_id;
+    END IF;
+
+    -- Lock order of every post: the investor's totals row, then the
+    -- position. A member without a totals row has never posted: their
+    -- weight is a commitment (read under the pool lock), or a zero net
+    -- invested capital that gets no row; the trigger creates it as for any
+    -- first row.
+    PERFORM 1 FROM poolkeeper.investor_totals t
+     WHERE t.investor_id IN (SELECT m.investor_id FROM poolkeeper.memberships m
+                              WHERE m.pool_id = p_pool_id AND m.left_at IS NULL)
+     ORDER BY t.investor_id
+       FOR NO KEY UPDATE;
+    IF p_basis = 'net_invested' THEN
+        SELECT array_agg(p.investor_id ORDER BY p.investor_id), array_agg(p.net_invested ORDER BY p.investor_id)
+          INTO v_members, v_weights
+          FROM (SELECT * FROM poolkeeper.positions
+                 WHERE pool_id = p_pool_id AND is_open
+                 ORDER BY investor_id
+                   FOR NO KEY UPDATE) p;
+    ELSE
+        SELECT array_agg(m.investor_id ORDER BY m.investor_id), array_agg(coalesce(m.commitment, 0) ORDER BY m.investor_id)
+          INTO v_members, v_weights
+          FROM poolkeeper.memberships m
+         WHERE m.pool_id = p_pool_id AND m.left_at IS NULL;
+    END IF;
+    IF v_members IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(v_weights) w WHERE w > 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS12',
+            MESSAGE = format('no current member of pool %s has any %s to distribute pro rata to', p_pool_id,
+                             CASE p_basis WHEN 'net_invested' THEN 'net invested capital' ELSE 'commitment' END);
+    END IF;
+
+    INSERT INTO poolkeeper.operations (pool_id, kind, total, basis, idempotency_key)
+    VALUES (p_pool_id, 'distribution', v_total, p_basis, p_idempotency_key)
+    RETURNING id INTO v_id;
+    PERFORM set_config('poolkeeper.writing_operation', v_id::text, true);
+    WITH posted AS (
+        INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, operation_id, metadata)
+        SELECT p_pool_id, a.key, 'distribution', a.part, v_id, jsonb_build_object('distribution', v_id)
+          FROM poolkeeper.allocate(v_total, v_minor, v_members, v_weights) a
+         WHERE a.part > 0
+         ORDER BY a.key
+        RETURNING id
+    )
+    SELECT min(id), count(*) INTO v_first, v_rows FROM posted;
+    PERFORM set_config('poolkeeper.writing_operation', '', true);
+
+    -- One large_transaction alert for the whole distribution.
+    SELECT r.alert_threshold, pl.currency INTO v_threshold, v_currency
+      FROM poolkeeper.pools pl JOIN poolkeeper.effective_alert_rules r ON r.pool_id = pl.id
+     WHERE pl.id = p_pool_id;
+    IF v_total > v_threshold THEN
+        INSERT INTO poolkeeper.alerts (kind, pool_id, transaction_id, details, dedupe_key)
+        VALUES ('large_transaction', p_pool_id, v_first,
+                jsonb_build_object('operation_id', v_id, 'transaction_kind', 'distribution', 'amount', v_total::text,
+                                   'threshold', v_threshold::text, 'currency', v_currency, 'rows', v_rows),
+                'large_transaction:operation:' || v_id);
+    END IF;
+    RETURN v_id;
+END;
+$$;
+
+-- record_valuation: records pool p_pool_id's net asset value p_nav (in the
+-- pool's currency, 0 or more) as of p_as_of, a date no later than today. A
+-- second value for the same date restates the first. Metrics and
+-- nav_shares use the latest valuation on or before their date.
+-- Refusals: PKA01 (date), PKA02 (NAV), PKN01.
+CREATE FUNCTION poolkeeper.record_valuation(p_pool_id bigint, p_as_of date, p_nav numeric)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor smallint;
+BEGIN
+    v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
+    IF p_as_of > current_date THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = format('valuation date %s is not a date up to today', p_as_of);
+    END IF;
+    IF p_nav IS DISTINCT FROM 0 THEN
+        PERFORM poolkeeper.checked_amount(p_nav, v_minor, 'NAV');
+    END IF;
+    INSERT INTO poolkeeper.valuations (pool_id, as_of, nav)
+    VALUES (p_pool_id, p_as_of, round(p_nav, v_minor))
+    ON CONFLICT (pool_id, as_of) DO UPDATE SET nav = EXCLUDED.nav, recorded_at = EXCLUDED.recorded_at;
+END;
+$$;
+
+-- checked_metrics_request: checks the arguments of a metrics, NAV or valuation request
+-- (a pool or an investor that exists, a finite date) and returns the pool's
+-- minor units (NULL for an investor request). PKA01, PKN01, PKN02.
+CREATE FUNCTION poolkeeper.checked_metrics_request(p_pool_id bigint, p_investor_id bigint, p_as_of date)
+RETURNS smallint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor smallint;
+BEGIN
+    IF p_as_of IS NULL OR p_as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'as_of must be a date';
+    END IF;
+    IF p_investor_id IS NOT NULL OR p_pool_id IS NULL THEN
+        PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
+        IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
+        END IF;
+        RETURN NULL;
+    END IF;
+    PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency
+     WHERE p.id = p_pool_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', p_pool_id);
+    END IF;
+    RETURN v_minor;
+END;
+$$;
+
+-- ledger_as_of: the ledger rows of pool p_pool_id (of investor
+-- p_investor_id only, unless NULL) that occurred on or before day p_as_of
+-- (days are UTC), each with its day and its amount signed: negative for a
+-- reversal. The input of nav_shares and of the metrics.
+CREATE FUNCTION poolkeeper.ledger_as_of(p_pool_id bigint, p_investor_id bigint, p_as_of date)
+RETURNS TABLE (investor_id bigint, kind text, day date, signed numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.investor_id, t.kind, (t.occurred_at AT TIME ZONE 'UTC')::date,
+           CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END
+      FROM poolkeeper.transactions t
+     WHERE t.pool_id = p_pool_id AND (p_investor_id IS NULL OR t.investor_id = p_investor_id)
+       AND t.occurred_at < (p_as_of + 1)::timestamp AT TIME ZONE 'UTC'
+$$;
+
+-- nav_shares: each investor's share of pool p_pool_id's latest valuation on
+-- or before p_as_of: the NAV split pro rata to the investors' net invested
+-- capital (contributed - withdrawn - fees) at the end of the valuation's day
+-- with allocate(), so the shares sum to the NAV exactly. Investors with no
+-- net invested capital that day get 0; no rows when there is no valuation,
+-- and NULL shares when nobody had capital invested. PKA01, PKN01.
+CREATE FUNCTION poolkeeper.nav_shares(p_pool_id bigint, p_as_of date DEFAULT current_date)
+RETURNS TABLE (investor_id bigint, valuation_date date, net_invested numeric, nav_share numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_valuation poolkeeper.valuations;
+    v_minor     smallint;
+    v_investors bigint[];
+    v_weights   numeric[];
+BEGIN
+    v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
+    SELECT * INTO v_valuation FROM poolkeeper.valuations v
+     WHERE v.pool_id = p_pool_id AND v.as_of <= p_as_of ORDER BY v.as_of DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT array_agg(l.investor_id ORDER BY l.investor_id), array_agg(l.net ORDER BY l.investor_id)
+      INTO v_investors, v_weights
+      FROM (SELECT a.investor_id, greatest(0, coalesce(sum(a.signed) FILTER (WHERE a.kind = 'contribution'), 0)
+                                              - coalesce(sum(a.signed) FILTER (WHERE a.kind IN ('withdrawal', 'fee')), 0)) AS net
+              FROM poolkeeper.ledger_as_of(p_pool_id, NULL, v_valuation.as_of) a
+             GROUP BY a.investor_id) l;
+    IF v_investors IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_valuation.nav = 0 OR NOT EXISTS (SELECT 1 FROM unnest(v_weights) w WHERE w > 0) THEN
+        RETURN QUERY SELECT u.i, v_valuation.as_of, u.w,
+                            CASE WHEN v_valuation.nav = 0 THEN round(0::numeric, v_minor) END
+                       FROM unnest(v_investors, v_weights) AS u(i, w);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT u.i, v_valuation.as_of, u.w, a.part
+      FROM unnest(v_investors, v_weights) AS u(i, w)
+      JOIN poolkeeper.allocate(v_valuation.nav, v_minor, v_investors, v_weights) a ON a.key = u.i
+     ORDER BY u.i;
+END;
+$$;
+
+-- xirr_npv: the net present value at annual rate p_rate of amounts
+-- p_amounts received p_years[i] years after the first (xirr's function).
+CREATE FUNCTION poolkeeper.xirr_npv(p_amounts numeric[], p_years numeric[], p_rate numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT sum(CASE WHEN y = 0 THEN a ELSE a / exp(y * ln(1 + p_rate)) END)
+      FROM unnest(p_amounts, p_years) AS u(a, y)
+$$;
+
+-- xirr_npv_derivative: d(xirr_npv)/d(rate), for xirr's Newton steps.
+CREATE FUNCTION poolkeeper.xirr_npv_derivative(p_amounts numeric[], p_years numeric[], p_rate numeric)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT sum(CASE WHEN y = 0 THEN 0 ELSE -y * a / exp((y + 1) * ln(1 + p_rate)) END)
+      FROM unnest(p_amounts, p_years) AS u(a, y)
+$$;
+
+-- xirr: the internal rate of return of dated cash flows (p_amounts[i] on
+-- p_dates[i]; negative paid in, positive paid out), as an annual rate under
+-- actual/365: the r at which the sum of amount / (1 + r)^(days since the
+-- first date / 365) is zero. Flows on one date are added together first.
+-- rate is NULL, with note saying why, when there are no flows, when they do
+-- not change sign (no rate exists), or when no rate between -99.99% and
+-- 10^6 (100,000,000%) is found; when several rates solve it, the one in the
+-- bracket nearest 0 is returned. Solved in numeric by Newton steps kept
+-- inside a bracket that bisection narrows, to 1e-12, and rounded to 10
+-- decimals. PKA01 for arrays of different lengths or with NULLs.
+CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_amounts numeric[];
+    v_years   numeric[];
+    v_grid    numeric[] := '{-0.9999,-0.99,-0.9,-0.75,-0.5,-0.25,0,0.1,0.25,0.5,1,2,5,10,100,1000,10000,1000000}';
+    v_npv     numeric[];
+    v_lo      numeric;
+    v_hi      numeric;
+    v_f_lo    numeric;
+    v_r       numeric;
+    v_f       numeric;
+    v_df      numeric;
+    v_next    numeric;
+    v_best    numeric;
+    i         int;
+BEGIN
+    IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
+       OR array_position(p_amounts, NULL) IS NOT NULL OR array_position(p_dates, NULL) IS NOT NULL
+       OR EXISTS (SELECT 1 FROM unnest(p_amounts) a WHERE a IN ('NaN', 'Infinity', '-Infinity'))
+       OR EXISTS (SELECT 1 FROM unnest(p_dates) d WHERE d IN ('infinity', '-infinity')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = 'amounts and dates must be arrays of the same length with finite values and no NULLs';
+    END IF;
+    SELECT array_agg(f.amount ORDER BY f.day), array_agg(f.days::numeric / 365 ORDER BY f.day)
+      INTO v_amounts, v_years
+      FROM (SELECT u.d AS day, sum(u.a) AS amount, u.d - min(u.d) OVER () AS days
+              FROM unnest(p_amounts, p_dates) AS u(a, d)
+             GROUP BY u.d HAVING sum(u.a) <> 0) f;
+    IF v_amounts IS NULL THEN
+        note := 'there are no cash flows';
+        RETURN;
+    END IF;
+    IF NOT (EXISTS (SELECT 1 FROM unnest(v_amounts) a WHERE a < 0) AND EXISTS (SELECT 1 FROM unnest(v_amounts) a WHERE a > 0)) THEN
+        note := 'the cash flows do not change sign: no rate of return exists';
+        RETURN;
+    END IF;
+
+    -- A bracket: neighbouring grid rates whose present values differ in sign;
+    -- of several, the one nearest 0.
+    v_npv := ARRAY(SELECT poolkeeper.xirr_npv(v_amounts, v_years, g) FROM unnest(v_grid) g);
+    FOR i IN 1 .. cardinality(v_grid) - 1 LOOP
+        IF v_npv[i] = 0 THEN
+            v_best := v_grid[i]; v_lo := NULL; EXIT;
+        END IF;
+        IF sign(v_npv[i]) <> sign(v_npv[i + 1]) AND v_npv[i + 1] <> 0
+           AND (v_lo IS NULL OR least(abs(v_grid[i]), abs(v_grid[i + 1])) < least(abs(v_lo), abs(v_hi))) THEN
+            v_lo := v_grid[i]; v_hi := v_grid[i + 1]; v_f_lo := v_npv[i];
+        END IF;
+    END LOOP;
+    IF v_best IS NOT NULL THEN
+        rate := round(v_best, 10);
+        RETURN;
+    END IF;
+    IF v_lo IS NULL THEN
+        note := 'no rate between -99.99% and 100,000,000% makes the net present value zero';
+        RETURN;
+    END IF;
+
+    v_r := (v_lo + v_hi) / 2;
+    FOR i IN 1 .. 200 LOOP
+        v_f := poolkeeper.xirr_npv(v_amounts, v_years, v_r);
+        IF v_f = 0 THEN
+            EXIT;
+        END IF;
+        IF sign(v_f) = sign(v_f_lo) THEN
+            v_lo := v_r; v_f_lo := v_f;
+        ELSE
+            v_hi := v_r;
+        END IF;
+        -- Newton's step when it stays inside the bracket, else bisection.
+        v_df := poolkeeper.xirr_npv_derivative(v_amounts, v_years, v_r);
+        v_next := CASE WHEN v_df <> 0 THEN v_r - v_f / v_df END;
+        IF v_next IS NULL OR v_next <= v_lo OR v_next >= v_hi THEN
+            v_next := (v_lo + v_hi) / 2;
+        END IF;
+        EXIT WHEN abs(v_next - v_r) < 1e-12;
+        v_r := round(v_next, 20);
+    END LOOP;
+    IF abs(v_hi - v_lo) > 1e-6 AND abs(v_next - v_r) >= 1e-12 THEN
+        note := 'the rate of return did not converge';
+        RETURN;
+    END IF;
+    rate := round(coalesce(v_next, v_r), 10);
+END;
+$$;
+
+-- fund_metrics: the performance of pool p_pool_id as of day p_as_of (UTC
+-- days), for the whole pool, or for investor p_investor_id's position in it.
+-- Amounts are net of reversals, over ledger rows that occurred up to the
+-- end of p_as_of:
+--   paid_in       contributions
+--   distributions, withdrawals, fees: the sums of those kinds
+--   nav           the latest valuation on or before p_as_of (for an
+--                 investor, their nav_shares share of it), rolled forward by
+--                 the flows after its date (+ contributions - withdrawals -
+--                 distributions - fees), never below 0; NULL with no valuation
+--   dpi   = (distributions + withdrawals) / paid_in
+--   rvpi  = nav / paid_in
+--   tvpi  = dpi + rvpi
+--   moic  = (distributions + withdrawals + nav) / (paid_in - fees): on the
+--           capital actually invested, where tvpi is on all paid in
+--   irr   = xirr of the investors' cash flows (-contributions, +withdrawals,
+--           +distributions, on their days) and the nav as a final inflow on
+--           p_as_of; irr_note says why irr is NULL.
+-- Ratios are NULL when their denominator is 0 or nav is NULL, and rounded
+-- to 6 decimals. The callers check the arguments.
+CREATE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
+RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
+               valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor     smallint;
+    v_valuation poolkeeper.valuations;
+    v_returned  numeric;
+    v_amounts   numeric[];
+    v_dates     date[];
+    v_kinds     text[];
+    v_days      date[];
+    v_signed    numeric[];
+BEGIN
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency WHERE p.id = p_pool_id;
+    -- The rows, read once; each query below reads them back with unnest.
+    SELECT coalesce(array_agg(l.kind), '{}'), coalesce(array_agg(l.day), '{}'), coalesce(array_agg(l.signed), '{}')
+      INTO v_kinds, v_days, v_signed
+      FROM poolkeeper.ledger_as_of(p_pool_id, p_investor_id, p_as_of) l;
+
+    SELECT round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'contribution'), 0), v_minor),
+           round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'distribution'), 0), v_minor),
+           round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'withdrawal'), 0), v_minor),
+           round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'fee'), 0), v_minor)
+      INTO paid_in, distributions, withdrawals, fees
+      FROM unnest(v_kinds, v_days, v_signed) AS r(kind, day, signed);
+
+    SELECT * INTO v_valuation FROM poolkeeper.valuations v
+     WHERE v.pool_id = p_pool_id AND v.as_of <= p_as_of ORDER BY v.as_of DESC LIMIT 1;
+    IF FOUND THEN
+        valuation_date := v_valuation.as_of;
+        nav := CASE WHEN p_investor_id IS NULL THEN v_valuation.nav
+                    ELSE (SELECT s.nav_share FROM poolkeeper.nav_shares(p_pool_id, v_valuation.as_of) s
+                           WHERE s.investor_id = p_investor_id) END;
+        IF nav IS NOT NULL OR p_investor_id IS NOT NULL THEN
+            nav := greatest(0, coalesce(nav, 0) + coalesce((
+                       SELECT sum(CASE WHEN r.kind = 'contribution' THEN r.signed ELSE -r.signed END)
+                         FROM unnest(v_kinds, v_days, v_signed) AS r(kind, day, signed) WHERE r.day > v_valuation.as_of), 0));
+            nav := round(nav, v_minor);
+        END IF;
+    END IF;
+
+    v_returned := distributions + withdrawals;
+    IF paid_in > 0 THEN
+        dpi := round(v_returned / paid_in, 6);
+        rvpi := round(nav / paid_in, 6);
+        tvpi := round((v_returned + nav) / paid_in, 6);
+    END IF;
+    IF paid_in - fees > 0 THEN
+        moic := round((v_returned + nav) / (paid_in - fees), 6);
+    END IF;
+
+    SELECT array_agg(f.amount), array_agg(f.day) INTO v_amounts, v_dates
+      FROM (SELECT r.day, CASE WHEN r.kind = 'contribution' THEN -r.signed ELSE r.signed END AS amount
+              FROM unnest(v_kinds, v_days, v_signed) AS r(kind, day, signed) WHERE r.kind <> 'fee'
+            UNION ALL
+            SELECT p_as_of, nav WHERE nav > 0) f;
+    SELECT x.rate, x.note INTO irr, irr_note
+      FROM poolkeeper.xirr(coalesce(v_amounts, '{}'), coalesce(v_dates, '{}')) x;
+    RETURN NEXT;
+END;
+$$;
+
+-- pool_metrics: pool p_pool_id's performance as of day p_as_of (UTC): paid-in
+-- capital, distributions, withdrawals, fees, NAV, DPI, RVPI, TVPI, MOIC and
+-- IRR (XIRR, actual/365), as fund_metrics defines them. PKA01, PKN01.
+CREATE FUNCTION poolkeeper.pool_metrics(p_pool_id bigint, p_as_of date DEFAULT current_date)
+RETURNS TABLE (pool_id bigint, as_of date, currency text, paid_in numeric, distributions numeric, withdrawals numeric,
+               fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric,
+               irr numeric, irr_note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
+    RETURN QUERY
+    SELECT p.id, p_as_of, p.currency, m.*
+      FROM poolkeeper.pools p CROSS JOIN LATERAL poolkeeper.fund_metrics(p.id, NULL, p_as_of) m
+     WHERE p.id = p_pool_id;
+END;
+$$;
+
+-- investor_metrics: investor p_investor_id's performance as of day p_as_of
+-- (UTC) in each pool where they have a position, one row per pool (pools
+-- may differ in currency, so nothing is summed across them), as
+-- fund_metrics defines it; nav is their share of the pool's NAV
+-- (nav_shares) rolled forward by their own flows. PKA01, PKN02.
+CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT current_date)
+RETURNS TABLE (pool_id bigint, investor_id bigint, as_of date, currency text, paid_in numeric, distributions numeric,
+               withdrawals numeric, fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric,
+               tvpi numeric, moic numeric, irr numeric, irr_note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM poolkeeper.checked_metrics_request(NULL, p_investor_id, p_as_of);
+    RETURN QUERY
+    SELECT ps.pool_id, p_investor_id, p_as_of, ps.currency, m.*
+      FROM poolkeeper.positions ps CROSS JOIN LATERAL poolkeeper.fund_metrics(ps.pool_id, p_investor_id, p_as_of) m
+     WHERE ps.investor_id = p_investor_id
+     ORDER BY ps.pool_id;
+END;
+$$;

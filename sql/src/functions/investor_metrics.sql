@@ -1,0 +1,21 @@
+-- investor_metrics: investor p_investor_id's performance as of day p_as_of
+-- (UTC) in each pool where they have a position, one row per pool (pools
+-- may differ in currency, so nothing is summed across them), as
+-- fund_metrics defines it; nav is their share of the pool's NAV
+-- (nav_shares) rolled forward by their own flows. PKA01, PKN02.
+CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT current_date)
+RETURNS TABLE (pool_id bigint, investor_id bigint, as_of date, currency text, paid_in numeric, distributions numeric,
+               withdrawals numeric, fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric,
+               tvpi numeric, moic numeric, irr numeric, irr_note text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM poolkeeper.checked_metrics_request(NULL, p_investor_id, p_as_of);
+    RETURN QUERY
+    SELECT ps.pool_id, p_investor_id, p_as_of, ps.currency, m.*
+      FROM poolkeeper.positions ps CROSS JOIN LATERAL poolkeeper.fund_metrics(ps.pool_id, p_investor_id, p_as_of) m
+     WHERE ps.investor_id = p_investor_id
+     ORDER BY ps.pool_id;
+END;
+$$;

@@ -1,0 +1,98 @@
+-- xirr: the internal rate of return of dated cash flows (p_amounts[i] on
+-- p_dates[i]; negative paid in, positive paid out), as an annual rate under
+-- actual/365: the r at which the sum of amount / (1 + r)^(days since the
+-- first date / 365) is zero. Flows on one date are added together first.
+-- rate is NULL, with note saying why, when there are no flows, when they do
+-- not change sign (no rate exists), or when no rate between -99.99% and
+-- 10^6 (100,000,000%) is found; when several rates solve it, the one in the
+-- bracket nearest 0 is returned. Solved in numeric by Newton steps kept
+-- inside a bracket that bisection narrows, to 1e-12, and rounded to 10
+-- decimals. PKA01 for arrays of different lengths or with NULLs.
+CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_amounts numeric[];
+    v_years   numeric[];
+    v_grid    numeric[] := '{-0.9999,-0.99,-0.9,-0.75,-0.5,-0.25,0,0.1,0.25,0.5,1,2,5,10,100,1000,10000,1000000}';
+    v_npv     numeric[];
+    v_lo      numeric;
+    v_hi      numeric;
+    v_f_lo    numeric;
+    v_r       numeric;
+    v_f       numeric;
+    v_df      numeric;
+    v_next    numeric;
+    v_best    numeric;
+    i         int;
+BEGIN
+    IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
+       OR array_position(p_amounts, NULL) IS NOT NULL OR array_position(p_dates, NULL) IS NOT NULL
+       OR EXISTS (SELECT 1 FROM unnest(p_amounts) a WHERE a IN ('NaN', 'Infinity', '-Infinity'))
+       OR EXISTS (SELECT 1 FROM unnest(p_dates) d WHERE d IN ('infinity', '-infinity')) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01',
+            MESSAGE = 'amounts and dates must be arrays of the same length with finite values and no NULLs';
+    END IF;
+    SELECT array_agg(f.amount ORDER BY f.day), array_agg(f.days::numeric / 365 ORDER BY f.day)
+      INTO v_amounts, v_years
+      FROM (SELECT u.d AS day, sum(u.a) AS amount, u.d - min(u.d) OVER () AS days
+              FROM unnest(p_amounts, p_dates) AS u(a, d)
+             GROUP BY u.d HAVING sum(u.a) <> 0) f;
+    IF v_amounts IS NULL THEN
+        note := 'there are no cash flows';
+        RETURN;
+    END IF;
+    IF NOT (EXISTS (SELECT 1 FROM unnest(v_amounts) a WHERE a < 0) AND EXISTS (SELECT 1 FROM unnest(v_amounts) a WHERE a > 0)) THEN
+        note := 'the cash flows do not change sign: no rate of return exists';
+        RETURN;
+    END IF;
+
+    -- A bracket: neighbouring grid rates whose present values differ in sign;
+    -- of several, the one nearest 0.
+    v_npv := ARRAY(SELECT poolkeeper.xirr_npv(v_amounts, v_years, g) FROM unnest(v_grid) g);
+    FOR i IN 1 .. cardinality(v_grid) - 1 LOOP
+        IF v_npv[i] = 0 THEN
+            v_best := v_grid[i]; v_lo := NULL; EXIT;
+        END IF;
+        IF sign(v_npv[i]) <> sign(v_npv[i + 1]) AND v_npv[i + 1] <> 0
+           AND (v_lo IS NULL OR least(abs(v_grid[i]), abs(v_grid[i + 1])) < least(abs(v_lo), abs(v_hi))) THEN
+            v_lo := v_grid[i]; v_hi := v_grid[i + 1]; v_f_lo := v_npv[i];
+        END IF;
+    END LOOP;
+    IF v_best IS NOT NULL THEN
+        rate := round(v_best, 10);
+        RETURN;
+    END IF;
+    IF v_lo IS NULL THEN
+        note := 'no rate between -99.99% and 100,000,000% makes the net present value zero';
+        RETURN;
+    END IF;
+
+    v_r := (v_lo + v_hi) / 2;
+    FOR i IN 1 .. 200 LOOP
+        v_f := poolkeeper.xirr_npv(v_amounts, v_years, v_r);
+        IF v_f = 0 THEN
+            EXIT;
+        END IF;
+        IF sign(v_f) = sign(v_f_lo) THEN
+            v_lo := v_r; v_f_lo := v_f;
+        ELSE
+            v_hi := v_r;
+        END IF;
+        -- Newton's step when it stays inside the bracket, else bisection.
+        v_df := poolkeeper.xirr_npv_derivative(v_amounts, v_years, v_r);
+        v_next := CASE WHEN v_df <> 0 THEN v_r - v_f / v_df END;
+        IF v_next IS NULL OR v_next <= v_lo OR v_next >= v_hi THEN
+            v_next := (v_lo + v_hi) / 2;
+        END IF;
+        EXIT WHEN abs(v_next - v_r) < 1e-12;
+        v_r := round(v_next, 20);
+    END LOOP;
+    IF abs(v_hi - v_lo) > 1e-6 AND abs(v_next - v_r) >= 1e-12 THEN
+        note := 'the rate of return did not converge';
+        RETURN;
+    END IF;
+    rate := round(coalesce(v_next, v_r), 10);
+END;
+$$;
