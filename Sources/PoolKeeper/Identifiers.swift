@@ -40,3 +40,10 @@ public struct AlertID: PoolKeeperIdentifier {
     public let rawValue: Int64
     public init(rawValue: Int64) { self.rawValue = rawValue }
 }
+
+/// The id of a fund operation, a capital call or a distribution
+/// (`poolkeeper.operations.id`); a distribution's ledger rows carry it.
+public struct OperationID: PoolKeeperIdentifier {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+}

@@ -25,6 +25,9 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
     /// The row's metadata, each value as text (nested values as JSON text, a JSON null as `null`).
     /// A reversal holds its reason under `reason`.
     public var metadata: [String: String]
+    /// The distribution that wrote this row (``PoolKeeperClient/distribute(_:toMembersOf:basis:idempotencyKey:)``);
+    /// nil for every other row.
+    public var operationID: OperationID? = nil
 
     /// Whether this row is a reversal of another.
     public var isReversal: Bool { reverses != nil }

@@ -15,6 +15,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case notFound, poolClosed, notAMember, alreadyAMember, insufficientPosition
             case positionNotZero, alreadyReversed, notReversible, idempotencyConflict
             case immutableLedger, roleAlreadyMapped, feedAfterWrite, permissionDenied
+            case noAllocationBasis, callExceedsCommitment, paymentExceedsObligation
             case serializationFailure, deadlockDetected, connectionLost, cancelled
             case extensionNotInstalled, invalidConfiguration, server
         }
@@ -34,7 +35,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let unknownRole = Self(.unknownRole)
         /// The feed cursor is malformed or belongs to the other feed (PKA06).
         public static let invalidCursor = Self(.invalidCursor)
-        /// A pool, investor, manager or ledger row with that id does not exist (PKN01-PKN04).
+        /// A pool, investor, manager, ledger row or capital call with that id
+        /// does not exist, or the investor owes nothing in the call (PKN01-PKN06).
         public static let notFound = Self(.notFound)
         /// The pool is closed (PKS01).
         public static let poolClosed = Self(.poolClosed)
@@ -58,6 +60,13 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let roleAlreadyMapped = Self(.roleAlreadyMapped)
         /// The feed was read in a transaction that had already written (PKS11).
         public static let feedAfterWrite = Self(.feedAfterWrite)
+        /// The weights to split pro rata to (commitments or net invested
+        /// capital) sum to zero (PKS12).
+        public static let noAllocationBasis = Self(.noAllocationBasis)
+        /// The capital call would take a member's called capital above their commitment (PKS13).
+        public static let callExceedsCommitment = Self(.callExceedsCommitment)
+        /// The payment is more than the investor still owes on the capital call (PKS14).
+        public static let paymentExceedsObligation = Self(.paymentExceedsObligation)
         /// The database role lacks the privilege (42501).
         public static let permissionDenied = Self(.permissionDenied)
         /// A serializable transaction conflicted with another; retry it (40001).
@@ -86,7 +95,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case "PKA04": self = .invalidKind
             case "PKA05": self = .unknownRole
             case "PKA06": self = .invalidCursor
-            case "PKN01", "PKN02", "PKN03", "PKN04": self = .notFound
+            case "PKN01", "PKN02", "PKN03", "PKN04", "PKN05", "PKN06": self = .notFound
             case "PKS01": self = .poolClosed
             case "PKS02": self = .notAMember
             case "PKS03": self = .alreadyAMember
@@ -98,6 +107,9 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case "PKS09": self = .immutableLedger
             case "PKS10": self = .roleAlreadyMapped
             case "PKS11": self = .feedAfterWrite
+            case "PKS12": self = .noAllocationBasis
+            case "PKS13": self = .callExceedsCommitment
+            case "PKS14": self = .paymentExceedsObligation
             case "42501": self = .permissionDenied
             case "40001": self = .serializationFailure
             case "40P01": self = .deadlockDetected

@@ -107,15 +107,16 @@ struct BacktestCommand: AsyncParsableCommand {
         do {
             try await database.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             let rows = try await database.query("""
-                SELECT pool_id, id, floor(extract(epoch FROM recorded_at))::bigint
+                SELECT pool_id, id, floor(extract(epoch FROM recorded_at))::bigint, operation_id
                   FROM poolkeeper.transactions
                  WHERE recorded_at >= to_timestamp(\(warmUp))
                    AND (\(to)::bigint IS NULL OR recorded_at < to_timestamp(\(to)))
                    AND (\(pool)::bigint IS NULL OR pool_id = \(pool))
                  ORDER BY xact_id, id
                 """, logger: logger)
-            for try await (pool, id, second) in rows.decode((Int64, Int64, Int64).self) {
-                replay(SpikeDetector.Row(pool: PoolID(rawValue: pool), transaction: TransactionID(rawValue: id), second: second),
+            for try await (pool, id, second, operation) in rows.decode((Int64, Int64, Int64, Int64?).self) {
+                replay(SpikeDetector.Row(pool: PoolID(rawValue: pool), transaction: TransactionID(rawValue: id), second: second,
+                                         operation: operation.map(OperationID.init(rawValue:))),
                        second >= from)
             }
             try await database.query("COMMIT", logger: logger)

@@ -7,10 +7,11 @@ struct PoolKeeperErrorTests {
     @Test("each documented poolkeeper SQLSTATE has its own code", arguments: [
         ("PKA01", PoolKeeperError.Code.invalidArgument), ("PKA02", .invalidAmount), ("PKA03", .unknownCurrency),
         ("PKA04", .invalidKind), ("PKA05", .unknownRole), ("PKA06", .invalidCursor), ("PKN01", .notFound), ("PKN02", .notFound),
-        ("PKN03", .notFound), ("PKN04", .notFound), ("PKS01", .poolClosed), ("PKS02", .notAMember),
+        ("PKN03", .notFound), ("PKN04", .notFound), ("PKN05", .notFound), ("PKN06", .notFound), ("PKS01", .poolClosed), ("PKS02", .notAMember),
         ("PKS03", .alreadyAMember), ("PKS04", .insufficientPosition), ("PKS05", .positionNotZero),
         ("PKS06", .alreadyReversed), ("PKS07", .notReversible), ("PKS08", .idempotencyConflict),
-        ("PKS09", .immutableLedger), ("PKS10", .roleAlreadyMapped), ("PKS11", .feedAfterWrite), ("42501", .permissionDenied),
+        ("PKS09", .immutableLedger), ("PKS10", .roleAlreadyMapped), ("PKS11", .feedAfterWrite), ("PKS12", .noAllocationBasis),
+        ("PKS13", .callExceedsCommitment), ("PKS14", .paymentExceedsObligation), ("42501", .permissionDenied),
         ("40001", .serializationFailure), ("40P01", .deadlockDetected), ("57P01", .connectionLost),
     ])
     func mapping(sqlState: String, code: PoolKeeperError.Code) {

@@ -13,11 +13,13 @@ struct SpikeDetectorTests {
         var bruteForce = BruteForceSpikes()
         var found: [BruteForceSpikes.Raised] = [], expected: [BruteForceSpikes.Raised] = []
         for row in rows {
-            if let spike = detector.observe(.init(pool: PoolID(rawValue: row.pool), transaction: TransactionID(rawValue: row.id), second: row.second)) {
+            if let spike = detector.observe(.init(pool: PoolID(rawValue: row.pool), transaction: TransactionID(rawValue: row.id),
+                                                  second: row.second, operation: row.operation.map(OperationID.init(rawValue:)))) {
                 found.append(.init(pool: spike.pool.rawValue, transaction: spike.transaction.rawValue, second: spike.second,
                                    nShort: spike.nShort, nBase: spike.nBase))
             }
-            if let raised = bruteForce.observe(pool: row.pool, transaction: row.id, second: row.second, rule: rules[row.pool]!) {
+            if let raised = bruteForce.observe(pool: row.pool, transaction: row.id, second: row.second, rule: rules[row.pool]!,
+                                               operation: row.operation) {
                 expected.append(raised)
             }
         }
@@ -44,6 +46,48 @@ struct SpikeDetectorTests {
             let rule = rules[pool]!
             #expect(detector.liveBuckets(of: PoolID(rawValue: pool)) <= Int(rule.retention))
         }
+    }
+
+    @Test("random rows with distributions (runs of 2 to 300 rows sharing an operation): the same alerts as brute force",
+          arguments: [UInt64(11), 2027])
+    func randomRowsWithOperationsMatchBruteForce(seed: UInt64) async throws {
+        let pools = 40
+        let rules = Dictionary(uniqueKeysWithValues: (1...Int64(pools)).map { ($0, RandomActivity.rule(seed: seed &+ UInt64($0))) })
+        let rows = RandomActivity.rows(count: 60_000, pools: pools, start: 1_795_000_000, seed: seed, operations: true) {
+            rules[$0]!.shortWindow
+        }
+        let (found, expected, _) = try await offThePool { Self.replay(rows, rules: rules) }
+        #expect(found == expected, "seed \(seed): first difference \(zip(found, expected).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "in the length")")
+        #expect(expected.count > 200, "seed \(seed): only \(expected.count) spikes")
+        #expect(Set(rows.compactMap(\.operation)).count > 100, "seed \(seed): too few distributions")
+        // Ignoring operations would raise other alerts: the rule is exercised.
+        let unmerged = Self.replay(rows.map { RandomActivity.Row(id: $0.id, pool: $0.pool, second: $0.second) }, rules: rules)
+        #expect(unmerged.bruteForce != expected)
+    }
+
+    @Test("a distribution to 200 members is one event: no spike where 200 separate rows raise one")
+    func distributionIsOneEvent() throws {
+        let rule = try SpikeRule(shortWindow: 2, baselineWindow: 30, factor: 5, minCount: 10)
+        func replay(operation: OperationID?) -> [Spike] {
+            var detector = SpikeDetector()
+            detector.setRule(rule, for: 1)
+            var spikes: [Spike] = []
+            var id: Int64 = 0
+            func post(_ second: Int64, _ operation: OperationID? = nil) {
+                id += 1
+                if let spike = detector.observe(.init(pool: 1, transaction: TransactionID(rawValue: id), second: second,
+                                                      operation: operation)) { spikes.append(spike) }
+            }
+            for second in Int64(1000)..<1040 { post(second) }
+            // 200 rows over two seconds, as a distribution's rows may straddle a second.
+            for index in 0..<200 { post(1040 + Int64(index / 150), operation) }
+            for second in Int64(1042)..<1050 { post(second) }
+            // A second distribution right after the first is a second event, not a repeat.
+            for _ in 0..<50 { post(1050, operation.map { OperationID(rawValue: $0.rawValue + 1) }) }
+            return spikes
+        }
+        #expect(replay(operation: 7).isEmpty)
+        #expect(replay(operation: nil).count >= 1)
     }
 
     @Test("the issue's example: 1 row a second raises nothing; a burst of 50 raises one alert; a burst after the episode closed raises another")

@@ -22,6 +22,7 @@ public struct BruteForceSpikes {
 
     private var arrived: [Int64: [Int64]] = [:]
     private var lastSpiking: [Int64: Int64] = [:]
+    private var lastOperation: [Int64: Int64] = [:]
 
     public init() {}
 
@@ -29,7 +30,13 @@ public struct BruteForceSpikes {
     public func hasOpenEpisode(_ pool: Int64) -> Bool { lastSpiking[pool] != nil }
 
     /// Adds the row and returns the alert it raises, if any.
-    public mutating func observe(pool: Int64, transaction: Int64, second τ: Int64, rule: SpikeRule) -> Raised? {
+    /// A row of the same `operation` as the pool's previous row is the same
+    /// event: not counted, not evaluated.
+    public mutating func observe(pool: Int64, transaction: Int64, second τ: Int64, rule: SpikeRule,
+                                 operation: Int64? = nil) -> Raised? {
+        let previous = lastOperation[pool]
+        lastOperation[pool] = operation
+        if let operation, operation == previous { return nil }
         arrived[pool, default: []].append(τ)
         let (S, B) = (rule.shortWindow, rule.baselineWindow)
         var nShort: Int64 = 0, nBase: Int64 = 0
@@ -57,18 +64,26 @@ public struct RandomActivity {
         public var id: Int64
         public var pool: Int64
         public var second: Int64
+        /// The distribution the row belongs to, if any.
+        public var operation: Int64?
+
+        public init(id: Int64, pool: Int64, second: Int64, operation: Int64? = nil) {
+            (self.id, self.pool, self.second, self.operation) = (id, pool, second, operation)
+        }
     }
 
     /// `count` rows over `pools` pools, starting at `start`; a row is at most
-    /// `maximumLateness(pool)` seconds behind its pool's newest row.
-    public static func rows(count: Int, pools: Int, start: Int64, seed: UInt64,
+    /// `maximumLateness(pool)` seconds behind its pool's newest row. With
+    /// `operations`, about one row in 150 starts a distribution: a run of 2
+    /// to 300 rows of its pool, one after another, over a second or two.
+    public static func rows(count: Int, pools: Int, start: Int64, seed: UInt64, operations: Bool = false,
                             maximumLateness: (Int64) -> Int64) -> [Row] {
         var random = SeededGenerator(seed: seed)
         var newest = [Int64](repeating: start, count: pools + 1)
         var bursting = [Bool](repeating: false, count: pools + 1)
         var rows: [Row] = []
         rows.reserveCapacity(count)
-        for id in 1...Int64(count) {
+        while rows.count < count {
             // A few busy pools and a long tail.
             let pool = Int64.random(in: 1...Int64(pools), using: &random) % (Bool.random(using: &random) ? 5 : Int64(pools)) + 1
             let p = Int(pool)
@@ -83,7 +98,15 @@ public struct RandomActivity {
             if Int.random(in: 0..<5, using: &random) == 0 {                          // out of order
                 second -= Int64.random(in: 0...maximumLateness(pool), using: &random)
             }
-            rows.append(Row(id: id, pool: pool, second: second))
+            if operations, Int.random(in: 0..<150, using: &random) == 0 {
+                let operation = Int64(rows.count + 1)
+                for _ in 0..<Int.random(in: 2...300, using: &random) where rows.count < count {
+                    if Int.random(in: 0..<100, using: &random) == 0 { newest[p] += 1 }
+                    rows.append(Row(id: Int64(rows.count + 1), pool: pool, second: newest[p], operation: operation))
+                }
+                continue
+            }
+            rows.append(Row(id: Int64(rows.count + 1), pool: pool, second: second))
         }
         return rows
     }

@@ -17,7 +17,7 @@ struct MonitorStart: Sendable {
     /// Every pool's rule in force; nil rule for values the detector refuses.
     var rules: [PoolID: (rule: SpikeRule, enabled: Bool)]
     var bounds: [PoolID: Bounds]
-    /// Rows recorded since their pool's `start`, in (transaction, id) order:
+    /// Rows recorded since their pool's `start`, with their operations, in (transaction, id) order:
     /// the feed order, up to transactions that committed out of order.
     var history: [SpikeDetector.Row]
     /// The snapshot's time, floored to the second.
@@ -86,16 +86,17 @@ struct MonitorStart: Sendable {
             bounds[PoolID(rawValue: pool)] = Bounds(start: start, lastAlert: triple[2])
         }
         // Pages in (xact_id, id) order; xact_id travels as text (xid8).
-        struct Page: Decodable { let rows: [[Int64]]; let last_xact: String?; let last_id: Int64? }
+        struct Page: Decodable { let rows: [[Int64?]]; let last_xact: String?; let last_id: Int64? }
         var history: [SpikeDetector.Row] = []
         var after = ("0", Int64(0))
         while true {
             let page = try FeedPage.decode(Page.self, try await connection.query("""
                 SELECT json_build_object(
-                           'rows', coalesce(json_agg(json_build_array(x.pool_id, x.id, x.second) ORDER BY x.xact_id, x.id), '[]'),
+                           'rows', coalesce(json_agg(json_build_array(x.pool_id, x.id, x.second, x.operation_id)
+                                                     ORDER BY x.xact_id, x.id), '[]'),
                            'last_xact', (array_agg(x.xact_id::text ORDER BY x.xact_id DESC, x.id DESC))[1],
                            'last_id', (array_agg(x.id ORDER BY x.xact_id DESC, x.id DESC))[1])::text
-                  FROM (SELECT t.pool_id, t.id, t.xact_id, floor(extract(epoch FROM t.recorded_at))::bigint AS second
+                  FROM (SELECT t.pool_id, t.id, t.xact_id, floor(extract(epoch FROM t.recorded_at))::bigint AS second, t.operation_id
                           FROM (\(unescaped: boundsQuery(now: now))) b
                           JOIN poolkeeper.transactions t
                             ON t.pool_id = b.pool_id AND t.recorded_at >= to_timestamp(b.start)
@@ -103,9 +104,10 @@ struct MonitorStart: Sendable {
                          ORDER BY t.xact_id, t.id
                          LIMIT \(pageSize)) x
                 """, logger: logger).collect())
-            history += page.rows.compactMap { triple in
-                triple.count == 3 ? SpikeDetector.Row(pool: PoolID(rawValue: triple[0]), transaction: TransactionID(rawValue: triple[1]),
-                                                      second: triple[2]) : nil
+            history += page.rows.compactMap { fields in
+                guard fields.count == 4, let pool = fields[0], let id = fields[1], let second = fields[2] else { return nil }
+                return SpikeDetector.Row(pool: PoolID(rawValue: pool), transaction: TransactionID(rawValue: id), second: second,
+                                         operation: fields[3].map(OperationID.init(rawValue:)))
             }
             guard page.rows.count == pageSize, let xact = page.last_xact, let id = page.last_id else { break }
             after = (xact, id)

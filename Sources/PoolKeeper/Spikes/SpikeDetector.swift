@@ -13,6 +13,12 @@
 /// episode is open, e raises a spike and opens one; if e is spiking, the
 /// episode's last spiking second becomes τ.
 ///
+/// Operations: a row with the same ``Row/operation`` as the row of its pool
+/// that arrived just before it is neither counted nor evaluated. The rows of
+/// one distribution are written in one database transaction, and the feed
+/// hands out a transaction's rows together, so a distribution to 200
+/// members counts as one event, not as a spike.
+///
 /// Rows may arrive out of time order by up to S seconds (commit order is not
 /// `recorded_at` order) and are counted exactly as defined. A row more than S
 /// behind its pool's newest row is counted for later windows while it is
@@ -29,11 +35,14 @@ public struct SpikeDetector: Sendable {
         public var transaction: TransactionID
         /// `recorded_at` floored to the second, in seconds since 1970.
         public var second: Int64
+        /// The fund operation (a distribution) that wrote the row, if any.
+        public var operation: OperationID?
 
-        public init(pool: PoolID, transaction: TransactionID, second: Int64) {
+        public init(pool: PoolID, transaction: TransactionID, second: Int64, operation: OperationID? = nil) {
             self.pool = pool
             self.transaction = transaction
             self.second = second
+            self.operation = operation
         }
     }
 
@@ -101,8 +110,13 @@ private struct PoolState: Sendable {
     var lastSpiking: Int64?
     /// The second the latest episode opened at, and how many opened before it in that second.
     var latestOpening: (second: Int64, earlier: Int)?
+    /// The operation of the pool's previous row (nil: it had none).
+    var lastOperation: OperationID?
 
     mutating func observe(_ row: SpikeDetector.Row, defaultRule: SpikeRule, evaluate: Bool) -> (spike: Spike?, late: Bool) {
+        // The second and later rows of one operation are the same event.
+        defer { lastOperation = row.operation }
+        if let operation = row.operation, operation == lastOperation { return (nil, false) }
         let rule = self.rule ?? defaultRule
         let τ = row.second
         activity.advance(to: τ, retention: rule.retention)

@@ -117,7 +117,8 @@ public final class SpikeMonitor: Service, Sendable {
                 }
             }
             let row = SpikeDetector.Row(pool: entry.poolID, transaction: entry.id,
-                                        second: Int64(entry.recordedAt.timeIntervalSince1970.rounded(.down)))
+                                        second: Int64(entry.recordedAt.timeIntervalSince1970.rounded(.down)),
+                                        operation: entry.operationID)
             observer?(row)
             if let spike = detector.observe(row) { try await raise(spike, database) }
         }
