@@ -7,7 +7,7 @@ struct PoolKeeperCommand: AsyncParsableCommand {
         commandName: "poolkeeper",
         abstract: "Investment-pool bookkeeping and alerts in PostgreSQL.",
         discussion: "Connects with the libpq settings (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) or --database-url.",
-        subcommands: [VersionCommand.self, ReportCommand.self, WatchCommand.self, BacktestCommand.self,
+        subcommands: [VersionCommand.self, PoolCommand.self, ReportCommand.self, WatchCommand.self, BacktestCommand.self,
                       SimulateCommand.self, DemoCommand.self],
         defaultSubcommand: VersionCommand.self
     )

@@ -6,7 +6,7 @@ import PoolKeeper
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Print a report: top investors, pools, an investor statement, pool activity or alerts.",
+        abstract: "Print a report: top investors, pools, a statement, activity, alerts, fund metrics, obligations or NAV shares.",
         discussion: """
             Periods are [--from, --to) of when each ledger row occurred (of when each alert was raised), \
             as a date (midnight UTC) or an ISO 8601 time; either may be left out.
@@ -17,8 +17,12 @@ struct ReportCommand: AsyncParsableCommand {
               poolkeeper report statement --investor 42 --from 2026-01-01 --to 2026-04-01
               poolkeeper report activity --pool 7 --per month --format json
               poolkeeper report alerts --kind spike --limit 20
+              poolkeeper report metrics --pool 7 --as-of 2026-09-30
+              poolkeeper report obligations --pool 7
+              poolkeeper report nav --pool 7
             """,
-        subcommands: [TopInvestorsReport.self, PoolsReport.self, StatementReport.self, ActivityReport.self, AlertsReport.self]
+        subcommands: [TopInvestorsReport.self, PoolsReport.self, StatementReport.self, ActivityReport.self, AlertsReport.self,
+                      MetricsReport.self, ObligationsReport.self, NAVReport.self]
     )
 }
 

@@ -125,8 +125,15 @@ struct SimulateCommand: AsyncParsableCommand {
 }
 
 extension Decimal: @retroactive ExpressibleByArgument {
+    /// Plain decimal notation only (`1000`, `-2.50`): Decimal(string:) alone
+    /// would read `12abc` as 12.
     public init?(argument: String) {
-        guard let value = Decimal(string: argument, locale: Locale(identifier: "en_US_POSIX")), value.isFinite else { return nil }
+        guard argument.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil,
+              let value = Decimal(string: argument, locale: Locale(identifier: "en_US_POSIX")), value.isFinite else { return nil }
         self = value
     }
+}
+
+extension CalendarDate: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

@@ -139,13 +139,7 @@ struct ClientFundOperationsTests {
     func distributionIsNotASpike() async throws {
         try await TestDatabase.withClient { client in
             // Members with commitments and no ledger rows yet: a distribution on commitments needs nothing else.
-            let (pool, _) = try await makePool(client, members: 0)
-            var members: [InvestorID] = []
-            for _ in 0..<200 {
-                let member = try await client.createInvestor(name: unique("lp"))
-                try await client.addInvestor(member, to: pool, commitment: 1000)
-                members.append(member)
-            }
+            let (pool, members) = try await makePool(client, members: 200, commitment: 1000)
             try await client.setAlertRule(AlertRule(spikeShortWindow: .seconds(2), spikeBaselineWindow: .seconds(30),
                                                     spikeFactor: 5, spikeMinCount: 10), for: pool)
             let start = try await client.feedCursor()

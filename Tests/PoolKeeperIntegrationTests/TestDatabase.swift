@@ -42,14 +42,15 @@ struct Fixture: Sendable {
     }
 }
 
-/// A manager's pool with `count` members, made through the library.
-func makePool(_ client: PoolKeeperClient, members count: Int, currency: String = "USD") async throws -> (PoolID, [InvestorID]) {
+/// A manager's pool with `count` members, each with `commitment` if given, made through the library.
+func makePool(_ client: PoolKeeperClient, members count: Int, currency: String = "USD",
+              commitment: Decimal? = nil) async throws -> (PoolID, [InvestorID]) {
     let manager = try await client.createManager(name: unique("manager"))
     let pool = try await client.createPool(manager: manager, name: unique("pool"), currency: currency)
     var investors: [InvestorID] = []
     for index in 0..<count {
         let investor = try await client.createInvestor(name: unique("investor \(index)"))
-        try await client.addInvestor(investor, to: pool)
+        try await client.addInvestor(investor, to: pool, commitment: commitment)
         investors.append(investor)
     }
     return (pool, investors)
