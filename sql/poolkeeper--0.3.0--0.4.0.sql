@@ -676,17 +676,20 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_minor  smallint := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes off
-    v_total  numeric := poolkeeper.checked_amount(p_total, v_minor, 'total');
+    v_minor  smallint;
+    v_total  numeric;
     v_id     bigint;
     v_over   record;
 BEGIN
-    IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';
-    END IF;
-    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'capital_call', p_pool_id, v_total, 'commitment', p_due_date);
+    -- A repeat replays, even once the pool has closed.
+    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'capital_call', p_pool_id, p_total, 'commitment', p_due_date);
     IF v_id IS NOT NULL THEN
         RETURN v_id;
+    END IF;
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes off
+    v_total := poolkeeper.checked_amount(p_total, v_minor, 'total');
+    IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.memberships
                     WHERE pool_id = p_pool_id AND left_at IS NULL AND commitment IS NOT NULL) THEN
@@ -841,8 +844,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_minor     smallint := poolkeeper.locked_open_pool(p_pool_id);
-    v_total     numeric := poolkeeper.checked_amount(p_total, v_minor, 'total');
+    v_minor     smallint;
+    v_total     numeric;
     v_id        bigint;
     v_members   bigint[];
     v_weights   numeric[];
@@ -851,13 +854,16 @@ DECLARE
     v_threshold numeric;
     v_currency  text;
 BEGIN
+    -- A repeat replays, even once the pool has closed.
+    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'distribution', p_pool_id, p_total, p_basis, NULL);
+    IF v_id IS NOT NULL THEN
+        RETURN v_id;
+    END IF;
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);
+    v_total := poolkeeper.checked_amount(p_total, v_minor, 'total');
     IF p_basis IS NULL OR p_basis NOT IN ('net_invested', 'commitment') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
             MESSAGE = format('basis %L is not net_invested or commitment', p_basis);
-    END IF;
-    v_id := poolkeeper.replayed_operation(p_idempotency_key, 'distribution', p_pool_id, v_total, p_basis, NULL);
-    IF v_id IS NOT NULL THEN
-        RETURN v_id;
     END IF;
 
     -- Lock order of every post: the investor's totals row, then the

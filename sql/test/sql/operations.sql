@@ -337,6 +337,15 @@ SELECT poolkeeper.close_pool(:empty) AS done \gset
 SELECT pktest.refused(format('SELECT poolkeeper.distribute(%s, 100)', :empty), 'PKS01', format('pool %s is closed', :empty),
                       'distribute: closed pool');
 
+-- A repeat under its key replays even after the pool closed.
+SELECT pool_id AS closing, operation_id AS closing_op, total AS closing_total, key AS closing_key
+  FROM rdists WHERE basis = 'commitment' ORDER BY pool_id DESC LIMIT 1 \gset
+SELECT poolkeeper.close_pool(:closing) AS done \gset
+SELECT is(poolkeeper.distribute(:closing, :closing_total, 'commitment', :'closing_key'), :closing_op::bigint,
+          'distribute: a repeat under its key replays after the pool closed');
+SELECT pktest.refused(format('SELECT poolkeeper.distribute(%s, 1)', :closing), 'PKS01', format('pool %s is closed', :closing),
+                      'distribute: but a new distribution of a closed pool is refused');
+
 -- 8. verify() notices a distribution whose rows do not add up.
 ALTER TABLE poolkeeper.operations DISABLE TRIGGER operations_append_only;
 UPDATE poolkeeper.operations SET total = total + 1 WHERE id = :big_op;
