@@ -40,23 +40,33 @@ public struct Alert: Hashable, Sendable {
     public var dedupeKey: String
 }
 
-/// What a `large_transaction` alert records about its ledger row.
+/// What a `large_transaction` alert records about its ledger row, or about
+/// a distribution (which raises one alert for its total, not one per row).
 public struct LargeTransactionDetails: Hashable, Sendable {
+    /// The row's amount, or the distribution's total.
     public var amount: Money
     /// The threshold in force when the row was posted.
     public var threshold: Decimal
-    public var investorID: InvestorID
+    /// The row's investor; nil for a distribution, which pays many.
+    public var investorID: InvestorID?
     public var transactionKind: LedgerTransaction.Kind
+    /// The distribution the alert is about; nil for a single row.
+    public var operationID: OperationID?
+    /// How many rows the distribution wrote; nil for a single row.
+    public var rows: Int?
 
-    /// Reads the details object the ledger trigger writes; amounts are JSON
-    /// strings there, so they are read exactly. Nil when it is not of that shape.
+    /// Reads the details object the ledger trigger (or distribute) writes;
+    /// amounts are JSON strings there, so they are read exactly. Nil when it
+    /// is not of that shape.
     init?(json: String) {
         struct Raw: Decodable {
             let amount: String
             let threshold: String
             let currency: String
-            let investor_id: Int64
+            let investor_id: Int64?
             let transaction_kind: String
+            let operation_id: Int64?
+            let rows: Int?
         }
         guard let raw = try? JSONDecoder().decode(Raw.self, from: Data(json.utf8)),
               let amount = Decimal(string: raw.amount, locale: Locale(identifier: "en_US_POSIX")),
@@ -64,8 +74,10 @@ public struct LargeTransactionDetails: Hashable, Sendable {
               let kind = LedgerTransaction.Kind(rawValue: raw.transaction_kind) else { return nil }
         self.amount = Money(amount, raw.currency)
         self.threshold = threshold
-        self.investorID = InvestorID(rawValue: raw.investor_id)
+        self.investorID = raw.investor_id.map(InvestorID.init(rawValue:))
         self.transactionKind = kind
+        self.operationID = raw.operation_id.map(OperationID.init(rawValue:))
+        self.rows = raw.rows
     }
 }
 

@@ -66,6 +66,17 @@ struct ClientFundOperationsTests {
             await expectFailure(.idempotencyConflict, sqlState: "PKS08") {
                 _ = try await client.distribute(999, toMembersOf: pool, idempotencyKey: key)
             }
+            // Above the threshold: one alert for the total, none per row.
+            try await client.setAlertRule(AlertRule(largeTransactionThreshold: 150), for: pool)
+            let start = try await client.feedCursor()
+            let big = try await client.distribute(300, toMembersOf: pool)
+            let alerts = try await client.alerts(after: start, limit: 1000).alerts.filter { $0.poolID == pool }
+            #expect(alerts.count == 1)
+            guard case .largeTransaction(let details)? = alerts.first?.details else {
+                Issue.record("expected one large_transaction alert, got \(alerts)")
+                return
+            }
+            #expect(details.operationID == big && details.rows == 3 && details.investorID == nil && details.amount.amount == 300)
             let (empty, _) = try await makePool(client, members: 2)
             await expectFailure(.noAllocationBasis, sqlState: "PKS12") { _ = try await client.distribute(10, toMembersOf: empty) }
             await expectFailure(.noAllocationBasis, sqlState: "PKS12") {
