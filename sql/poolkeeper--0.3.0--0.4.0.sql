@@ -116,9 +116,13 @@ CREATE TRIGGER obligation_payments_no_truncate
 -- operation_id: it is a distribution (not a reversal) of the pool of a
 -- distribution operation written in the current database transaction, and
 -- distribute is writing that operation's rows now (it sets
--- poolkeeper.writing_operation for its INSERT). So a client cannot borrow
--- an operation id to hide rows from spike detection or from the large
--- transaction alert, and verify() checks every operation's rows.
+-- poolkeeper.writing_operation for its INSERT). That stops an application
+-- from giving its own rows an operation id by mistake. It does not stop a
+-- role that may INSERT into poolkeeper.operations and the ledger directly
+-- and sets the setting itself: such a role could write rows that raise no
+-- alert of their own (verify() reports rows that do not sum to their
+-- operation's total). Direct writes are for the owner only once roles are
+-- in place.
 CREATE FUNCTION poolkeeper.check_operation_row(p_row poolkeeper.transactions)
 RETURNS void
 LANGUAGE plpgsql
@@ -552,6 +556,37 @@ AS $$
         OR t.pool_id <> o.pool_id OR t.investor_id <> op.investor_id
 $$;
 
+-- rebase_feed: after a logical restore (pg_dump, then pg_restore with
+-- triggers off) into another cluster, the restored xact_ids are another
+-- cluster's transaction ids and would hide rows from the feeds. This marks
+-- every restored ledger row, alert and fund operation as written by one old
+-- transaction (a distribution's rows keep matching their operation), so
+-- that a reader starting from a NULL cursor gets each once and a reader
+-- starting from feed_cursor() none. Cursors from before the restore are no
+-- longer valid. Run it once, right after the restore and before new writes;
+-- it needs a superuser (it writes with triggers off). Returns the rows
+-- changed. Not needed after pg_upgrade, which keeps transaction ids.
+CREATE OR REPLACE FUNCTION poolkeeper.rebase_feed()
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET session_replication_role = replica
+AS $$
+DECLARE
+    v_ledger bigint;
+    v_alerts bigint;
+    v_operations bigint;
+BEGIN
+    UPDATE poolkeeper.transactions SET xact_id = '3' WHERE xact_id <> '3';
+    GET DIAGNOSTICS v_ledger = ROW_COUNT;
+    UPDATE poolkeeper.alerts SET xact_id = '3' WHERE xact_id <> '3';
+    GET DIAGNOSTICS v_alerts = ROW_COUNT;
+    UPDATE poolkeeper.operations SET xact_id = '3' WHERE xact_id <> '3';
+    GET DIAGNOSTICS v_operations = ROW_COUNT;
+    RETURN v_ledger + v_alerts + v_operations;
+END;
+$$;
+
 -- allocate: splits p_total, an amount with p_minor_units decimals (0 to 4),
 -- into parts pro rata to p_weights (one per key in p_keys, at least 0),
 -- exactly, in minor units, by the largest-remainder method: each key gets
@@ -657,18 +692,39 @@ BEGIN
 END;
 $$;
 
+-- check_read_committed: raises 0A000 unless the transaction is READ
+-- COMMITTED. call_capital and pay_capital_call check a limit (commitments,
+-- what is still owed) against rows other transactions may have just
+-- committed; they lock the rows the limit depends on, and only a READ
+-- COMMITTED statement sees what committed while it waited for the lock.
+CREATE FUNCTION poolkeeper.check_read_committed(p_what text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = format('%s runs only in a READ COMMITTED transaction, not %s', p_what,
+                             upper(current_setting('transaction_isolation')));
+    END IF;
+END;
+$$;
+
 -- call_capital: calls p_total (in the pool's currency) from the current
 -- members of open pool p_pool_id, due on p_due_date, and returns the capital
--- call's operation id. The total is allocated pro rata to the members'
--- commitments with allocate() (largest remainder, exact in minor units; a
--- member without a commitment owes nothing), and each non-zero share is an
--- obligation (capital_call_obligations: called, paid, outstanding) that
--- pay_capital_call settles. No money moves yet: the ledger is unchanged.
+-- call's operation id. The total is allocated pro rata to what each member
+-- has left to be called (commitment minus earlier calls; so equal
+-- commitments stay equally called) with allocate() (largest remainder, exact
+-- in minor units; a member without a commitment owes nothing), and each
+-- non-zero share is an obligation (capital_call_obligations: called, paid,
+-- outstanding) that pay_capital_call settles. No money moves yet: the ledger is unchanged.
 -- With p_idempotency_key, repeating the same call returns the first id and
 -- writes nothing (PKS08 for a different call under the key).
+-- Runs in READ COMMITTED only (0A000 otherwise: check_read_committed).
 -- Refusals: PKA01 (NULL due date), PKA02 (total), PKN01, PKS01, PKS12 (no
 -- member has a commitment), PKS13 (a member's called capital would exceed
--- their commitment).
+-- their commitment, or nobody has any left).
 CREATE FUNCTION poolkeeper.call_capital(p_pool_id bigint, p_total numeric, p_due_date date,
                                         p_idempotency_key text DEFAULT NULL)
 RETURNS bigint
@@ -676,17 +732,20 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_minor  smallint;
-    v_total  numeric;
-    v_id     bigint;
-    v_over   record;
+    v_minor   smallint;
+    v_total   numeric;
+    v_id      bigint;
+    v_over    record;
+    v_members bigint[];
+    v_weights numeric[];
 BEGIN
     -- A repeat replays, even once the pool has closed.
     v_id := poolkeeper.replayed_operation(p_idempotency_key, 'capital_call', p_pool_id, p_total, 'commitment', p_due_date);
     IF v_id IS NOT NULL THEN
         RETURN v_id;
     END IF;
-    v_minor := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes off
+    PERFORM poolkeeper.check_read_committed('call_capital');
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes and other calls off
     v_total := poolkeeper.checked_amount(p_total, v_minor, 'total');
     IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';
@@ -697,17 +756,28 @@ BEGIN
             MESSAGE = format('no current member of pool %s has a commitment to call capital against', p_pool_id);
     END IF;
 
+    -- Pro rata to what each member has left to be called: rounding a call up
+    -- for one member then never takes them past their commitment while
+    -- the total is within what is left.
+    SELECT array_agg(m.investor_id ORDER BY m.investor_id),
+           array_agg(greatest(0, coalesce(m.commitment, 0) - coalesce(c.called, 0)) ORDER BY m.investor_id)
+      INTO v_members, v_weights
+      FROM poolkeeper.memberships m
+      LEFT JOIN (SELECT o.investor_id, sum(o.called) AS called
+                   FROM poolkeeper.operations op JOIN poolkeeper.obligations o ON o.operation_id = op.id
+                  WHERE op.pool_id = p_pool_id AND op.kind = 'capital_call'
+                  GROUP BY o.investor_id) c ON c.investor_id = m.investor_id
+     WHERE m.pool_id = p_pool_id AND m.left_at IS NULL;
+    IF NOT EXISTS (SELECT 1 FROM unnest(v_weights) w WHERE w > 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS13',
+            MESSAGE = format('the members of pool %s have no commitment left to call', p_pool_id);
+    END IF;
+
     INSERT INTO poolkeeper.operations (pool_id, kind, total, basis, due_date, idempotency_key)
     VALUES (p_pool_id, 'capital_call', v_total, 'commitment', p_due_date, p_idempotency_key)
     RETURNING id INTO v_id;
     INSERT INTO poolkeeper.obligations (operation_id, investor_id, called)
-    SELECT v_id, a.key, a.part
-      FROM poolkeeper.allocate(v_total, v_minor,
-                               ARRAY(SELECT m.investor_id FROM poolkeeper.memberships m
-                                      WHERE m.pool_id = p_pool_id AND m.left_at IS NULL ORDER BY m.investor_id),
-                               ARRAY(SELECT coalesce(m.commitment, 0) FROM poolkeeper.memberships m
-                                      WHERE m.pool_id = p_pool_id AND m.left_at IS NULL ORDER BY m.investor_id)) a
-     WHERE a.part > 0;
+    SELECT v_id, a.key, a.part FROM poolkeeper.allocate(v_total, v_minor, v_members, v_weights) a WHERE a.part > 0;
 
     -- Called capital, all calls of the pool together, stays within each commitment.
     SELECT m.investor_id, m.commitment, sum(o.called) AS called INTO v_over
@@ -745,11 +815,12 @@ $$;
 
 -- capital_call_obligations: every obligation of every capital call, with
 -- what was called, what has been paid (net of reversed payments) and what
--- is outstanding, and whether it is overdue (outstanding after its due date).
+-- is outstanding, and whether it is overdue (outstanding after its due
+-- date; days are UTC).
 CREATE VIEW poolkeeper.capital_call_obligations AS
 SELECT o.operation_id AS call_id, c.pool_id, o.investor_id, c.due_date, o.called,
        p.paid, o.called - p.paid AS outstanding,
-       o.called > p.paid AND c.due_date < current_date AS overdue
+       o.called > p.paid AND c.due_date < (now() AT TIME ZONE 'UTC')::date AS overdue
   FROM poolkeeper.obligations o
   JOIN poolkeeper.operations c ON c.id = o.operation_id
  CROSS JOIN LATERAL (SELECT poolkeeper.obligation_paid(o.operation_id, o.investor_id) AS paid) p;
@@ -760,7 +831,8 @@ SELECT o.operation_id AS call_id, c.pool_id, o.investor_id, c.due_date, o.called
 -- records it against the obligation; returns the ledger row's id.
 -- Reversing that contribution makes the amount outstanding again.
 -- With p_idempotency_key, a repeat returns the first row's id and writes
--- nothing. Payments of one obligation queue on its row lock.
+-- nothing. Payments of one obligation queue on its row lock, so it runs in
+-- READ COMMITTED only (0A000 otherwise: check_read_committed).
 -- Refusals: PKN05 (no such capital call), PKN06 (no obligation of that
 -- investor in it), PKS14 (nothing outstanding, or more than is), and those
 -- of post_transaction (closed pool, not a member, amount, occurred_at).
@@ -778,6 +850,7 @@ DECLARE
     v_id          bigint;
 BEGIN
     PERFORM poolkeeper.checked_id(p_call_id, 'call_id'), poolkeeper.checked_id(p_investor_id, 'investor_id');
+    PERFORM poolkeeper.check_read_committed('pay_capital_call');
     SELECT pool_id INTO v_pool_id FROM poolkeeper.operations WHERE id = p_call_id AND kind = 'capital_call';
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN05', MESSAGE = format('capital call %s does not exist', p_call_id);
@@ -926,7 +999,7 @@ END;
 $$;
 
 -- record_valuation: records pool p_pool_id's net asset value p_nav (in the
--- pool's currency, 0 or more) as of p_as_of, a date no later than today. A
+-- pool's currency, 0 or more) as of p_as_of, a date no later than today (UTC). A
 -- second value for the same date restates the first. Metrics and
 -- nav_shares use the latest valuation on or before their date.
 -- Refusals: PKA01 (date), PKA02 (NAV), PKN01.
@@ -939,7 +1012,7 @@ DECLARE
     v_minor smallint;
 BEGIN
     v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
-    IF p_as_of > current_date THEN
+    IF p_as_of > (now() AT TIME ZONE 'UTC')::date THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
             MESSAGE = format('valuation date %s is not a date up to today', p_as_of);
     END IF;
@@ -1006,7 +1079,7 @@ $$;
 -- with allocate(), so the shares sum to the NAV exactly. Investors with no
 -- net invested capital that day get 0; no rows when there is no valuation,
 -- and NULL shares when nobody had capital invested. PKA01, PKN01.
-CREATE FUNCTION poolkeeper.nav_shares(p_pool_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.nav_shares(p_pool_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (investor_id bigint, valuation_date date, net_invested numeric, nav_share numeric)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1094,6 +1167,7 @@ DECLARE
     v_df      numeric;
     v_next    numeric;
     v_best    numeric;
+    v_converged boolean := false;
     i         int;
 BEGIN
     IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
@@ -1142,6 +1216,8 @@ BEGIN
     FOR i IN 1 .. 200 LOOP
         v_f := poolkeeper.xirr_npv(v_amounts, v_years, v_r);
         IF v_f = 0 THEN
+            v_converged := true;
+            v_next := v_r;
             EXIT;
         END IF;
         IF sign(v_f) = sign(v_f_lo) THEN
@@ -1155,14 +1231,17 @@ BEGIN
         IF v_next IS NULL OR v_next <= v_lo OR v_next >= v_hi THEN
             v_next := (v_lo + v_hi) / 2;
         END IF;
-        EXIT WHEN abs(v_next - v_r) < 1e-12;
+        IF abs(v_next - v_r) < 1e-12 OR v_hi - v_lo < 1e-12 THEN
+            v_converged := true;
+            EXIT;
+        END IF;
         v_r := round(v_next, 20);
     END LOOP;
-    IF abs(v_hi - v_lo) > 1e-6 AND abs(v_next - v_r) >= 1e-12 THEN
+    IF NOT v_converged THEN
         note := 'the rate of return did not converge';
         RETURN;
     END IF;
-    rate := round(coalesce(v_next, v_r), 10);
+    rate := round(v_next, 10);
 END;
 $$;
 
@@ -1183,9 +1262,10 @@ $$;
 --           capital actually invested, where tvpi is on all paid in
 --   irr   = xirr of the investors' cash flows (-contributions, +withdrawals,
 --           +distributions, on their days) and the nav as a final inflow on
---           p_as_of; irr_note says why irr is NULL.
--- Ratios are NULL when their denominator is 0 or nav is NULL, and rounded
--- to 6 decimals. The callers check the arguments.
+--           p_as_of; NULL without a valuation; irr_note says why it is NULL.
+-- Ratios are NULL when their denominator is 0, rvpi, tvpi and moic also
+-- when nav is NULL; all are rounded to 6 decimals. The callers check the
+-- arguments.
 CREATE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
 RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
                valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
@@ -1241,6 +1321,13 @@ BEGIN
         moic := round((v_returned + nav) / (paid_in - fees), 6);
     END IF;
 
+    -- Without a valuation the value still held is unknown, and the flows
+    -- alone would read it as lost.
+    IF nav IS NULL THEN
+        irr_note := format('no valuation on or before %s: the value still held is unknown', p_as_of);
+        RETURN NEXT;
+        RETURN;
+    END IF;
     SELECT array_agg(f.amount), array_agg(f.day) INTO v_amounts, v_dates
       FROM (SELECT r.day, CASE WHEN r.kind = 'contribution' THEN -r.signed ELSE r.signed END AS amount
               FROM unnest(v_kinds, v_days, v_signed) AS r(kind, day, signed) WHERE r.kind <> 'fee'
@@ -1255,7 +1342,7 @@ $$;
 -- pool_metrics: pool p_pool_id's performance as of day p_as_of (UTC): paid-in
 -- capital, distributions, withdrawals, fees, NAV, DPI, RVPI, TVPI, MOIC and
 -- IRR (XIRR, actual/365), as fund_metrics defines them. PKA01, PKN01.
-CREATE FUNCTION poolkeeper.pool_metrics(p_pool_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.pool_metrics(p_pool_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (pool_id bigint, as_of date, currency text, paid_in numeric, distributions numeric, withdrawals numeric,
                fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric,
                irr numeric, irr_note text)
@@ -1276,7 +1363,7 @@ $$;
 -- may differ in currency, so nothing is summed across them), as
 -- fund_metrics defines it; nav is their share of the pool's NAV
 -- (nav_shares) rolled forward by their own flows. PKA01, PKN02.
-CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (pool_id bigint, investor_id bigint, as_of date, currency text, paid_in numeric, distributions numeric,
                withdrawals numeric, fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric,
                tvpi numeric, moic numeric, irr numeric, irr_note text)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dump_restore.sh — a pg_dump of a database using poolkeeper restores to the
 # same ledger, positions and id sequences, when restored with triggers off
-# (session_replication_role = replica, as pg_restore --disable-triggers does).
+# (session_replication_role = replica, as pg_restore --disable-triggers does),
+# fund operations and valuations included.
 # Run by scripts/test with the private database's libpq settings; prints TAP.
 set -euo pipefail
 bindir=/usr/lib/postgresql/15/bin
@@ -27,6 +28,7 @@ SELECT poolkeeper.reverse_transaction(2, 'entered twice');
 SELECT poolkeeper.remove_investor(1, 2);
 SELECT poolkeeper.raise_alert('spike', 1, '{"n_short": 9}', 'spike-1');
 SELECT poolkeeper.close_pool(2);
+SELECT poolkeeper.distribute(1, 10), poolkeeper.record_valuation(1, '2020-06-30', 80);
 SQL
 "$bindir/pg_dump" -d "$src" -f "$dump" 2>/dev/null
 PGOPTIONS='-c session_replication_role=replica' q -d "$dst" -f "$dump" >/dev/null
@@ -38,7 +40,9 @@ snapshot() {
               -c "SELECT md5(string_agg(m::text, ',' ORDER BY id)) FROM poolkeeper.memberships m" \
               -c "SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM poolkeeper.pools p" \
               -c "SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM poolkeeper.alerts a" \
-              -c "SELECT md5(string_agg(r::text, ',' ORDER BY pool_id NULLS FIRST)) FROM poolkeeper.alert_rules r"
+              -c "SELECT md5(string_agg(r::text, ',' ORDER BY pool_id NULLS FIRST)) FROM poolkeeper.alert_rules r" \
+              -c "SELECT md5(string_agg((o.id, o.pool_id, o.kind, o.total)::text, ',' ORDER BY id)) FROM poolkeeper.operations o" \
+              -c "SELECT md5(string_agg((v.pool_id, v.as_of, v.nav)::text, ',' ORDER BY pool_id, as_of)) FROM poolkeeper.valuations v"
 }
 n=0; failed=0
 check() {  # check DESCRIPTION COMMAND...: one TAP line
@@ -47,7 +51,7 @@ check() {  # check DESCRIPTION COMMAND...: one TAP line
 }
 same_data() { [ "$(snapshot "$src")" = "$(snapshot "$dst")" ]; }
 verify_clean() { [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]; }
-next_id_is_new() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 1)")" = 7 ]; }
+next_id_is_new() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 1)")" = 8 ]; }
 key_replays() { [ "$(q -d "$dst" -c "SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1')")" = 1 ]; }
 closed_stays_closed() {
     local out
@@ -58,7 +62,7 @@ closed_stays_closed() {
 has_alerts() { [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.alerts')" = 3 ]; }
 rebased_feed() {
     q -d "$dst" -c 'SELECT poolkeeper.rebase_feed()' >/dev/null &&
-    [ "$(q -d "$dst" -c 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM poolkeeper.transactions_after(NULL)')" = "1,2,3,4,5,6" ] &&
+    [ "$(q -d "$dst" -c 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM poolkeeper.transactions_after(NULL)')" = "1,2,3,4,5,6,7" ] &&
     [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.alerts_after(NULL)')" = 3 ] &&
     [ "$(q -d "$dst" -c 'SELECT count(*) FROM poolkeeper.transactions_after(poolkeeper.feed_cursor())')" = 0 ]
 }

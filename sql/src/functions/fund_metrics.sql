@@ -15,9 +15,10 @@
 --           capital actually invested, where tvpi is on all paid in
 --   irr   = xirr of the investors' cash flows (-contributions, +withdrawals,
 --           +distributions, on their days) and the nav as a final inflow on
---           p_as_of; irr_note says why irr is NULL.
--- Ratios are NULL when their denominator is 0 or nav is NULL, and rounded
--- to 6 decimals. The callers check the arguments.
+--           p_as_of; NULL without a valuation; irr_note says why it is NULL.
+-- Ratios are NULL when their denominator is 0, rvpi, tvpi and moic also
+-- when nav is NULL; all are rounded to 6 decimals. The callers check the
+-- arguments.
 CREATE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
 RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
                valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
@@ -73,6 +74,13 @@ BEGIN
         moic := round((v_returned + nav) / (paid_in - fees), 6);
     END IF;
 
+    -- Without a valuation the value still held is unknown, and the flows
+    -- alone would read it as lost.
+    IF nav IS NULL THEN
+        irr_note := format('no valuation on or before %s: the value still held is unknown', p_as_of);
+        RETURN NEXT;
+        RETURN;
+    END IF;
     SELECT array_agg(f.amount), array_agg(f.day) INTO v_amounts, v_dates
       FROM (SELECT r.day, CASE WHEN r.kind = 'contribution' THEN -r.signed ELSE r.signed END AS amount
               FROM unnest(v_kinds, v_days, v_signed) AS r(kind, day, signed) WHERE r.kind <> 'fee'

@@ -3,7 +3,7 @@
 -- may differ in currency, so nothing is summed across them), as
 -- fund_metrics defines it; nav is their share of the pool's NAV
 -- (nav_shares) rolled forward by their own flows. PKA01, PKN02.
-CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.investor_metrics(p_investor_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (pool_id bigint, investor_id bigint, as_of date, currency text, paid_in numeric, distributions numeric,
                withdrawals numeric, fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric,
                tvpi numeric, moic numeric, irr numeric, irr_note text)

@@ -4,7 +4,7 @@
 -- with allocate(), so the shares sum to the NAV exactly. Investors with no
 -- net invested capital that day get 0; no rows when there is no valuation,
 -- and NULL shares when nobody had capital invested. PKA01, PKN01.
-CREATE FUNCTION poolkeeper.nav_shares(p_pool_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.nav_shares(p_pool_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (investor_id bigint, valuation_date date, net_invested numeric, nav_share numeric)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp

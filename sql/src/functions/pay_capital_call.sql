@@ -4,7 +4,8 @@
 -- records it against the obligation; returns the ledger row's id.
 -- Reversing that contribution makes the amount outstanding again.
 -- With p_idempotency_key, a repeat returns the first row's id and writes
--- nothing. Payments of one obligation queue on its row lock.
+-- nothing. Payments of one obligation queue on its row lock, so it runs in
+-- READ COMMITTED only (0A000 otherwise: check_read_committed).
 -- Refusals: PKN05 (no such capital call), PKN06 (no obligation of that
 -- investor in it), PKS14 (nothing outstanding, or more than is), and those
 -- of post_transaction (closed pool, not a member, amount, occurred_at).
@@ -22,6 +23,7 @@ DECLARE
     v_id          bigint;
 BEGIN
     PERFORM poolkeeper.checked_id(p_call_id, 'call_id'), poolkeeper.checked_id(p_investor_id, 'investor_id');
+    PERFORM poolkeeper.check_read_committed('pay_capital_call');
     SELECT pool_id INTO v_pool_id FROM poolkeeper.operations WHERE id = p_call_id AND kind = 'capital_call';
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN05', MESSAGE = format('capital call %s does not exist', p_call_id);

@@ -1,7 +1,7 @@
 -- pool_metrics: pool p_pool_id's performance as of day p_as_of (UTC): paid-in
 -- capital, distributions, withdrawals, fees, NAV, DPI, RVPI, TVPI, MOIC and
 -- IRR (XIRR, actual/365), as fund_metrics defines them. PKA01, PKN01.
-CREATE FUNCTION poolkeeper.pool_metrics(p_pool_id bigint, p_as_of date DEFAULT current_date)
+CREATE FUNCTION poolkeeper.pool_metrics(p_pool_id bigint, p_as_of date DEFAULT (now() AT TIME ZONE 'UTC')::date)
 RETURNS TABLE (pool_id bigint, as_of date, currency text, paid_in numeric, distributions numeric, withdrawals numeric,
                fees numeric, nav numeric, valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric,
                irr numeric, irr_note text)

@@ -1,5 +1,5 @@
 -- record_valuation: records pool p_pool_id's net asset value p_nav (in the
--- pool's currency, 0 or more) as of p_as_of, a date no later than today. A
+-- pool's currency, 0 or more) as of p_as_of, a date no later than today (UTC). A
 -- second value for the same date restates the first. Metrics and
 -- nav_shares use the latest valuation on or before their date.
 -- Refusals: PKA01 (date), PKA02 (NAV), PKN01.
@@ -12,7 +12,7 @@ DECLARE
     v_minor smallint;
 BEGIN
     v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
-    IF p_as_of > current_date THEN
+    IF p_as_of > (now() AT TIME ZONE 'UTC')::date THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
             MESSAGE = format('valuation date %s is not a date up to today', p_as_of);
     END IF;

@@ -25,6 +25,7 @@ DECLARE
     v_df      numeric;
     v_next    numeric;
     v_best    numeric;
+    v_converged boolean := false;
     i         int;
 BEGIN
     IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
@@ -73,6 +74,8 @@ BEGIN
     FOR i IN 1 .. 200 LOOP
         v_f := poolkeeper.xirr_npv(v_amounts, v_years, v_r);
         IF v_f = 0 THEN
+            v_converged := true;
+            v_next := v_r;
             EXIT;
         END IF;
         IF sign(v_f) = sign(v_f_lo) THEN
@@ -86,13 +89,16 @@ BEGIN
         IF v_next IS NULL OR v_next <= v_lo OR v_next >= v_hi THEN
             v_next := (v_lo + v_hi) / 2;
         END IF;
-        EXIT WHEN abs(v_next - v_r) < 1e-12;
+        IF abs(v_next - v_r) < 1e-12 OR v_hi - v_lo < 1e-12 THEN
+            v_converged := true;
+            EXIT;
+        END IF;
         v_r := round(v_next, 20);
     END LOOP;
-    IF abs(v_hi - v_lo) > 1e-6 AND abs(v_next - v_r) >= 1e-12 THEN
+    IF NOT v_converged THEN
         note := 'the rate of return did not converge';
         RETURN;
     END IF;
-    rate := round(coalesce(v_next, v_r), 10);
+    rate := round(v_next, 10);
 END;
 $$;

@@ -2,9 +2,13 @@
 -- operation_id: it is a distribution (not a reversal) of the pool of a
 -- distribution operation written in the current database transaction, and
 -- distribute is writing that operation's rows now (it sets
--- poolkeeper.writing_operation for its INSERT). So a client cannot borrow
--- an operation id to hide rows from spike detection or from the large
--- transaction alert, and verify() checks every operation's rows.
+-- poolkeeper.writing_operation for its INSERT). That stops an application
+-- from giving its own rows an operation id by mistake. It does not stop a
+-- role that may INSERT into poolkeeper.operations and the ledger directly
+-- and sets the setting itself: such a role could write rows that raise no
+-- alert of their own (verify() reports rows that do not sum to their
+-- operation's total). Direct writes are for the owner only once roles are
+-- in place.
 CREATE FUNCTION poolkeeper.check_operation_row(p_row poolkeeper.transactions)
 RETURNS void
 LANGUAGE plpgsql

@@ -135,8 +135,8 @@ SELECT is_empty($$SELECT c.call_id, m.investor_id
                   WHERE abs(coalesce(o.called, 0) - c.total * coalesce(m.commitment, 0) / s.committed)
                         >= 1 / 10 ^ c.minor::numeric$$,
                 'call_capital: each obligation is within one minor unit of the exact share of the commitments');
-SELECT is_empty($$SELECT * FROM poolkeeper.transactions WHERE operation_id IS NOT NULL
-                   AND (kind <> 'distribution' OR amount <> round(amount, (SELECT minor FROM rpools r WHERE r.pool_id = transactions.pool_id)))$$,
+SELECT is_empty($$SELECT * FROM poolkeeper.transactions t JOIN rpools r USING (pool_id)
+                   WHERE t.operation_id IS NOT NULL AND (t.kind <> 'distribution' OR t.amount <> round(t.amount, r.minor))$$,
                 'distribute: every row is a distribution in whole minor units');
 SELECT pktest.state() AS before_repeats \gset
 SELECT is_empty($$SELECT * FROM rdists WHERE poolkeeper.distribute(pool_id, total, basis, key) <> operation_id$$,
@@ -198,6 +198,18 @@ SELECT pktest.refused(format($$SELECT poolkeeper.call_capital(%s, 1401, '2027-01
                              :ann, :three),
                       'call_capital: not beyond a commitment');
 SELECT is_empty('SELECT * FROM poolkeeper.verify()', 'verify() stays empty after payments and a reversal');
+-- Calls split what is left of each commitment: three calls of 100.00 on
+-- three commitments of 100.00 call each in full, though each split has a
+-- cent to place.
+SELECT poolkeeper.create_pool(:manager, 'Thirds', 'USD') AS thirds \gset
+SELECT count(poolkeeper.add_investor(:thirds, i, 100)) AS done FROM unnest(ARRAY[:ann, :bob, :cy]::bigint[]) i \gset
+SELECT count(poolkeeper.call_capital(:thirds, 100.00, '2030-01-01')) AS done FROM generate_series(1, 3) \gset
+SELECT results_eq(format('SELECT investor_id, sum(called) FROM poolkeeper.capital_call_obligations WHERE pool_id = %s GROUP BY 1 ORDER BY 1', :thirds),
+                  format('VALUES (%s::bigint, 100.00), (%s, 100.00), (%s, 100.00)', :ann, :bob, :cy),
+                  'call_capital: three calls of 100.00 on three commitments of 100.00 call each in full');
+SELECT pktest.refused(format($$SELECT poolkeeper.call_capital(%s, 0.01, '2030-01-01')$$, :thirds), 'PKS13',
+                      format('the members of pool %s have no commitment left to call', :thirds),
+                      'call_capital: nothing left to call');
 
 -- 5. XIRR.
 SELECT is((SELECT round(rate, 4) FROM poolkeeper.xirr('{-1000,1100}', '{2020-01-01,2021-01-01}')), 0.0997,
@@ -263,7 +275,7 @@ SELECT results_eq(format($$SELECT paid_in, distributions, nav, valuation_date, d
                   $$VALUES (2000.00, 0.00, 2200.00, date '2021-01-01', 0.000000, 1.100000, 1.100000, 1.100000, 0.0997, NULL::text)$$,
                   'pool_metrics: 2000 in, worth 2200 a year later: TVPI 1.1, IRR 0.0997');
 SELECT results_eq(format($$SELECT paid_in, nav, irr, irr_note FROM poolkeeper.pool_metrics(%s, '2020-12-31')$$, :known),
-                  $$VALUES (2000.00, NULL::numeric, NULL::numeric, 'the cash flows do not change sign: no rate of return exists')$$,
+                  $$VALUES (2000.00, NULL::numeric, NULL::numeric, 'no valuation on or before 2020-12-31: the value still held is unknown')$$,
                   'pool_metrics: before the first valuation, no NAV and no IRR, with the reason');
 -- Then Ann takes 300 out and pays a 50 fee, and the pool distributes 400 on
 -- net invested capital (Ann 650, Bob 1000).
