@@ -51,7 +51,7 @@ extension PoolKeeperClient {
     public func obligations(call: OperationID? = nil, pool: PoolID? = nil) async throws(PoolKeeperError) -> [Obligation] {
         try await perform { () async throws -> [Obligation] in
             try await self.rows("""
-                SELECT call_id, pool_id, investor_id, due_date::text, called, paid, outstanding, overdue
+                SELECT call_id, pool_id, investor_id, to_char(due_date, 'YYYY-MM-DD'), called, paid, outstanding, overdue
                   FROM poolkeeper.capital_call_obligations
                  WHERE (\(call?.rawValue)::bigint IS NULL OR call_id = \(call?.rawValue))
                    AND (\(pool?.rawValue)::bigint IS NULL OR pool_id = \(pool?.rawValue))
@@ -104,7 +104,7 @@ extension PoolKeeperClient {
     public func navShares(pool: PoolID, asOf: CalendarDate = .today) async throws(PoolKeeperError) -> [NAVShare] {
         try await perform { () async throws -> [NAVShare] in
             try await self.rows("""
-                SELECT investor_id, valuation_date::text, net_invested, nav_share
+                SELECT investor_id, to_char(valuation_date, 'YYYY-MM-DD'), net_invested, nav_share
                   FROM poolkeeper.nav_shares(\(pool.rawValue), \(asOf.description)::date)
                 """).map { row in
                 let (investor, date, net, share) = try row.decode((Int64, String, Decimal, Decimal?).self)
@@ -118,7 +118,7 @@ extension PoolKeeperClient {
     public func poolMetrics(pool: PoolID, asOf: CalendarDate = .today) async throws(PoolKeeperError) -> FundMetrics {
         let metrics = try await perform { () async throws -> [FundMetrics] in
             try await self.rows("""
-                SELECT pool_id, currency, paid_in, distributions, withdrawals, fees, nav, valuation_date::text,
+                SELECT pool_id, currency, paid_in, distributions, withdrawals, fees, nav, to_char(valuation_date, 'YYYY-MM-DD'),
                        dpi, rvpi, tvpi, moic, irr, irr_note
                   FROM poolkeeper.pool_metrics(\(pool.rawValue), \(asOf.description)::date)
                 """).map { try Self.metrics($0, investor: nil, asOf: asOf) }
@@ -134,7 +134,7 @@ extension PoolKeeperClient {
     public func investorMetrics(investor: InvestorID, asOf: CalendarDate = .today) async throws(PoolKeeperError) -> [FundMetrics] {
         try await perform { () async throws -> [FundMetrics] in
             try await self.rows("""
-                SELECT pool_id, currency, paid_in, distributions, withdrawals, fees, nav, valuation_date::text,
+                SELECT pool_id, currency, paid_in, distributions, withdrawals, fees, nav, to_char(valuation_date, 'YYYY-MM-DD'),
                        dpi, rvpi, tvpi, moic, irr, irr_note
                   FROM poolkeeper.investor_metrics(\(investor.rawValue), \(asOf.description)::date)
                 """).map { try Self.metrics($0, investor: investor, asOf: asOf) }

@@ -96,7 +96,7 @@ struct ClientFundOperationsTests {
             #expect(yearOne.irr.map { NSDecimalNumber(decimal: $0).doubleValue } .map { ($0 * 10_000).rounded() / 10_000 } == 0.0997)
             #expect(yearOne.tvpi == Decimal(string: "1.1") && yearOne.nav == 1100 && yearOne.valuationDate?.description == "2021-01-01")
             let before = try await client.poolMetrics(pool: pool, asOf: CalendarDate("2020-12-31")!)
-            #expect(before.irr == nil && before.nav == nil && before.irrNote?.contains("do not change sign") == true)
+            #expect(before.irr == nil && before.nav == nil && before.irrNote?.contains("no valuation on or before 2020-12-31") == true)
 
             // More flows for both members, then a valuation and a distribution.
             let flows: [(Int, LedgerTransaction.Kind, Decimal, String)] = [
