@@ -15,7 +15,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case notFound, poolClosed, notAMember, alreadyAMember, insufficientPosition
             case positionNotZero, alreadyReversed, notReversible, idempotencyConflict
             case immutableLedger, roleAlreadyMapped, feedAfterWrite, permissionDenied
-            case noAllocationBasis, callExceedsCommitment, paymentExceedsObligation
+            case noAllocationBasis, callExceedsCommitment, paymentExceedsObligation, obligationOutstanding
             case serializationFailure, deadlockDetected, connectionLost, cancelled
             case extensionNotInstalled, invalidConfiguration, server
         }
@@ -67,6 +67,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let callExceedsCommitment = Self(.callExceedsCommitment)
         /// The payment is more than the investor still owes on the capital call (PKS14).
         public static let paymentExceedsObligation = Self(.paymentExceedsObligation)
+        /// The investor still owes on a capital call of the pool, so cannot leave it (PKS15).
+        public static let obligationOutstanding = Self(.obligationOutstanding)
         /// The database role lacks the privilege (42501).
         public static let permissionDenied = Self(.permissionDenied)
         /// A serializable transaction conflicted with another; retry it (40001).
@@ -110,6 +112,7 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
             case "PKS12": self = .noAllocationBasis
             case "PKS13": self = .callExceedsCommitment
             case "PKS14": self = .paymentExceedsObligation
+            case "PKS15": self = .obligationOutstanding
             case "42501": self = .permissionDenied
             case "40001": self = .serializationFailure
             case "40P01": self = .deadlockDetected

@@ -26,7 +26,7 @@ struct ExtensionTests {
             }
             return states
         }
-        #expect(states.count == 26)
+        #expect(states.count == 27)
         for state in states {
             #expect(PoolKeeperError.Code(sqlState: state) != .server, "\(state) has no PoolKeeperError code")
         }

@@ -11,7 +11,8 @@ struct PoolKeeperErrorTests {
         ("PKS03", .alreadyAMember), ("PKS04", .insufficientPosition), ("PKS05", .positionNotZero),
         ("PKS06", .alreadyReversed), ("PKS07", .notReversible), ("PKS08", .idempotencyConflict),
         ("PKS09", .immutableLedger), ("PKS10", .roleAlreadyMapped), ("PKS11", .feedAfterWrite), ("PKS12", .noAllocationBasis),
-        ("PKS13", .callExceedsCommitment), ("PKS14", .paymentExceedsObligation), ("42501", .permissionDenied),
+        ("PKS13", .callExceedsCommitment), ("PKS14", .paymentExceedsObligation), ("PKS15", .obligationOutstanding),
+        ("42501", .permissionDenied),
         ("40001", .serializationFailure), ("40P01", .deadlockDetected), ("57P01", .connectionLost),
     ])
     func mapping(sqlState: String, code: PoolKeeperError.Code) {

@@ -43,7 +43,8 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows'),
     ('PKS12', 'no_allocation_basis',   'the weights to allocate pro rata to (members'' commitments or net invested capital) sum to zero'),
     ('PKS13', 'call_exceeds_commitment', 'the capital call would take a member''s called capital above their commitment'),
-    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call');
+    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call'),
+    ('PKS15', 'obligation_outstanding', 'the investor still owes on a capital call of the pool');
 
 -- src/tables/domains.sql
 -- nonnegative_total: a running total that never goes below zero. A domain,
@@ -733,15 +734,19 @@ $$;
 
 -- src/functions/remove_investor.sql
 -- remove_investor: ends p_investor_id's current membership of open pool
--- p_pool_id. Refuses (PKS05) while net_invested is not zero; the membership
--- row, position and ledger stay as history. PKS02 if not a member.
+-- p_pool_id. Refuses while net_invested is not zero (PKS05) and while the
+-- investor still owes on a capital call of the pool (PKS15: once gone, they
+-- could never pay it); the membership row, position and ledger stay as
+-- history. PKS02 if not a member.
 CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_net numeric;
+    v_net  numeric;
+    v_call bigint;
+    v_owed numeric;
 BEGIN
     PERFORM poolkeeper.locked_open_pool(p_pool_id);
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
@@ -749,6 +754,15 @@ BEGIN
                     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
+    END IF;
+    -- Calls take the pool lock held here; a payment in flight only lowers
+    -- what is owed.
+    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
+     ORDER BY call_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS15',
+            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
     END IF;
     -- Waits for any post in flight on this position and re-checks the
     -- balance it left; posts that come after see the position closed.

@@ -1,13 +1,17 @@
 -- remove_investor: ends p_investor_id's current membership of open pool
--- p_pool_id. Refuses (PKS05) while net_invested is not zero; the membership
--- row, position and ledger stay as history. PKS02 if not a member.
+-- p_pool_id. Refuses while net_invested is not zero (PKS05) and while the
+-- investor still owes on a capital call of the pool (PKS15: once gone, they
+-- could never pay it); the membership row, position and ledger stay as
+-- history. PKS02 if not a member.
 CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_net numeric;
+    v_net  numeric;
+    v_call bigint;
+    v_owed numeric;
 BEGIN
     PERFORM poolkeeper.locked_open_pool(p_pool_id);
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
@@ -15,6 +19,15 @@ BEGIN
                     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
+    END IF;
+    -- Calls take the pool lock held here; a payment in flight only lowers
+    -- what is owed.
+    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
+     ORDER BY call_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS15',
+            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
     END IF;
     -- Waits for any post in flight on this position and re-checks the
     -- balance it left; posts that come after see the position closed.

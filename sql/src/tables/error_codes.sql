@@ -33,4 +33,5 @@ INSERT INTO poolkeeper.error_codes (sqlstate, name, meaning) VALUES
     ('PKS11', 'feed_after_write',      'the feed cannot be read in a transaction that has already written or locked rows'),
     ('PKS12', 'no_allocation_basis',   'the weights to allocate pro rata to (members'' commitments or net invested capital) sum to zero'),
     ('PKS13', 'call_exceeds_commitment', 'the capital call would take a member''s called capital above their commitment'),
-    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call');
+    ('PKS14', 'payment_exceeds_obligation', 'the payment is more than the investor still owes on the capital call'),
+    ('PKS15', 'obligation_outstanding', 'the investor still owes on a capital call of the pool');

@@ -106,7 +106,7 @@ SELECT has_function('poolkeeper', 'xirr', ARRAY['numeric[]', 'date[]'], 'xirr(nu
 SELECT has_function('poolkeeper', 'pool_metrics', ARRAY['bigint', 'date'], 'pool_metrics(bigint, date)');
 SELECT has_function('poolkeeper', 'investor_metrics', ARRAY['bigint', 'date'], 'investor_metrics(bigint, date)');
 SELECT has_view('poolkeeper', 'capital_call_obligations', 'capital_call_obligations(call_id, ..., called, paid, outstanding, overdue)');
-SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 26, 'error_codes documents 26 SQLSTATEs');
+SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 27, 'error_codes documents 27 SQLSTATEs');
 SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
 SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 20,
           'pg_dump keeps the rows of the thirteen data tables and their seven sequences');

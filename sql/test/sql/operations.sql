@@ -182,6 +182,9 @@ SELECT results_eq(format('SELECT paid, outstanding, overdue FROM poolkeeper.capi
                   $$VALUES (100.00, 0.00, false)$$, 'paid in full: nothing outstanding, not overdue');
 SELECT pktest.refused(format('SELECT poolkeeper.pay_capital_call(%s, %s)', :call3, :ann), 'PKS14',
                       format('investor %s has paid all 100.00 called in capital call %s', :ann, :call3), 'pay_capital_call: nothing outstanding');
+SELECT pktest.refused(format('SELECT poolkeeper.remove_investor(%s, %s)', :three, :bob), 'PKS15',
+                      format('investor %s still owes 100.00 on capital call %s of pool %s', :bob, :call3, :three),
+                      'remove_investor: not while the investor owes on a call');
 SELECT pktest.refused(format('SELECT poolkeeper.pay_capital_call(%s, %s, 100.01)', :call3, :bob), 'PKS14',
                       format('a payment of 100.01 is more than the 100.00 investor %s still owes in capital call %s', :bob, :call3),
                       'pay_capital_call: more than outstanding');
