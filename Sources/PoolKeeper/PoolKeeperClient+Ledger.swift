@@ -4,10 +4,11 @@ import PostgresNIO
 /// Reading the ledger a page at a time.
 extension PoolKeeperClient {
     /// Up to `limit` (1 to 10,000) ledger rows of `pool`, optionally of one
-    /// investor, with ids above `after`, in id order. Throws `.notFound` when
-    /// there is no such pool, `.invalidArgument` for a bad limit.
-    public func transactions(in pool: PoolID, investor: InvestorID? = nil, after: TransactionID? = nil,
-                             limit: Int = 100) async throws(PoolKeeperError) -> TransactionPage {
+    /// investor or of one distribution (`operation`), with ids above `after`,
+    /// in id order. Throws `.notFound` when there is no such pool,
+    /// `.invalidArgument` for a bad limit.
+    public func transactions(in pool: PoolID, investor: InvestorID? = nil, operation: OperationID? = nil,
+                             after: TransactionID? = nil, limit: Int = 100) async throws(PoolKeeperError) -> TransactionPage {
         guard (1...10_000).contains(limit) else {
             throw PoolKeeperError(code: .invalidArgument, message: "limit must be between 1 and 10000, not \(limit)")
         }
@@ -22,6 +23,7 @@ extension PoolKeeperClient {
                         SELECT * FROM poolkeeper.transactions t
                          WHERE t.pool_id = p.id AND t.id > \(after?.rawValue ?? 0)
                            AND (\(investor?.rawValue)::bigint IS NULL OR t.investor_id = \(investor?.rawValue))
+                           AND (\(operation?.rawValue)::bigint IS NULL OR t.operation_id = \(operation?.rawValue))
                          ORDER BY t.id LIMIT \(limit + 1)) t ON true
                  WHERE p.id = \(pool.rawValue)
                  ORDER BY t.id

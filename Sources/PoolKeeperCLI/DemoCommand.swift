@@ -134,6 +134,44 @@ struct DemoRun {
         try await Task.sleep(for: .milliseconds(500))
         say("\nBoth kinds of alert fired. The reports:")
         try await printReports(client, focus: pool)
+        try await runQuarter(client, pool: pool, threshold: threshold)
+    }
+
+    /// A quarter's fund operations on `pool`, printed as the `poolkeeper pool`
+    /// and `report metrics` commands print them: a capital call of a tenth of
+    /// the commitments, a distribution below the alert threshold (its rows
+    /// are one event for the spike monitor still running), a valuation and
+    /// the metrics.
+    private func runQuarter(_ client: PoolKeeperClient, pool: PoolID, threshold: Decimal) async throws {
+        guard let summary = try await client.poolSummaries(pool: pool).first, summary.committed > 0 else { return }
+        say("\nA quarter's fund operations on pool \(pool):")
+        var tenth = summary.committed / 10
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &tenth, 2, .down)
+        let due = CalendarDate(Date().addingTimeInterval(30 * 86_400))
+        let call = try await client.callCapital(rounded, pool: pool, dueDate: due)
+        let owed = ObligationsReport.table(try await client.obligations(call: call))
+            .selecting(["investor_id", "due_date", "called", "outstanding"])
+        say("\n$ poolkeeper pool call-capital --pool \(pool) --total \(rounded) --due \(due)\n" + owed.render(.table))
+
+        let total = min(threshold / 2, summary.netInvested / 10)
+        var cents = total, distributed = Decimal()
+        NSDecimalRound(&distributed, &cents, 2, .down)
+        let operation = try await client.distribute(distributed, toMembersOf: pool)
+        var table = ReportTable([("investor_id", .integer), ("amount", .amount)])
+        for row in try await client.transactions(in: pool, operation: operation, limit: 10_000).transactions {
+            table.append(["\(row.investorID)", "\(row.amount.amount)"])
+        }
+        say("\n$ poolkeeper pool distribute --pool \(pool) --total \(distributed)   # operation \(operation): one event, not a spike\n"
+            + table.render(.table))
+
+        var worth = summary.netInvested * Decimal(string: "1.15")!, nav = Decimal()
+        NSDecimalRound(&nav, &worth, 2, .down)
+        try await client.recordValuation(nav, pool: pool, asOf: .today)
+        let metrics = MetricsReport.table([try await client.poolMetrics(pool: pool)])
+            .selecting(["paid_in", "distributions", "nav", "dpi", "tvpi", "moic", "irr"])
+        say("\n$ poolkeeper pool valuation --pool \(pool) --as-of \(CalendarDate.today) --nav \(nav)"
+            + "\n$ poolkeeper report metrics --pool \(pool)\n" + metrics.render(.table))
     }
 
     /// The tables the `poolkeeper report` commands print, with the columns that fit a terminal.

@@ -82,11 +82,11 @@ struct DistributeCommand: AsyncParsableCommand {
         try await report.print { client in
             let operation = try await client.distribute(total, toMembersOf: pool, basis: basis, idempotencyKey: key)
             var rows: [LedgerTransaction] = []
-            var page = try await client.transactions(in: pool, limit: 10_000)
+            var page = try await client.transactions(in: pool, operation: operation, limit: 10_000)
             while true {
-                rows += page.transactions.filter { $0.operationID == operation }
+                rows += page.transactions
                 guard let next = page.next else { break }
-                page = try await client.transactions(in: pool, after: next, limit: 10_000)
+                page = try await client.transactions(in: pool, operation: operation, after: next, limit: 10_000)
             }
             var table = ReportTable([("operation_id", .integer), ("transaction_id", .integer), ("investor_id", .integer),
                                      ("amount", .amount), ("currency", .text)])

@@ -43,6 +43,7 @@ struct ClientFundOperationsTests {
             #expect(first != rest)
             await expectFailure(.notFound, sqlState: "PKN06") { _ = try await client.payCapitalCall(call, investor: members[3]) }
             await expectFailure(.notFound, sqlState: "PKN05") { _ = try await client.payCapitalCall(OperationID(rawValue: -1), investor: members[0]) }
+            await expectFailure(.obligationOutstanding, sqlState: "PKS15") { try await client.removeInvestor(members[1], from: pool) }
             await expectFailure(.callExceedsCommitment, sqlState: "PKS13") {
                 _ = try await client.callCapital(2001, pool: pool, dueDate: .today)
             }
@@ -59,10 +60,11 @@ struct ClientFundOperationsTests {
             let key = unique("q4")
             let operation = try await client.distribute(Decimal(string: "1000.00")!, toMembersOf: pool, idempotencyKey: key)
             #expect(try await client.distribute(Decimal(string: "1000.00")!, toMembersOf: pool, idempotencyKey: key) == operation)
-            let rows = try await client.transactions(in: pool, limit: 100).transactions.filter { $0.kind == .distribution }
+            let rows = try await client.transactions(in: pool, operation: operation, limit: 100).transactions
             #expect(rows.map(\.investorID) == members)
             #expect(rows.map(\.amount.amount) == [Decimal(string: "333.34")!, Decimal(string: "333.33")!, Decimal(string: "333.33")!])
-            #expect(rows.allSatisfy { $0.operationID == operation })
+            #expect(rows.allSatisfy { $0.operationID == operation && $0.kind == .distribution })
+            #expect(try await client.transactions(in: pool, limit: 100).transactions.filter { $0.kind == .distribution } == rows)
             await expectFailure(.idempotencyConflict, sqlState: "PKS08") {
                 _ = try await client.distribute(999, toMembersOf: pool, idempotencyKey: key)
             }

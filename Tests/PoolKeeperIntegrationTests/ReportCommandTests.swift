@@ -144,5 +144,9 @@ struct ReportCommandTests {
             #expect(result.output.contains("$ poolkeeper report \(report)"), "\(report)")
         }
         #expect(result.output.contains("(5 rows)"))
+        for command in ["pool call-capital", "pool distribute", "pool valuation", "report metrics"] {
+            #expect(result.output.contains("$ poolkeeper \(command)"), "\(command)")
+        }
+        #expect(!result.output.contains("irr_note"), "the metrics table shows the IRR")
     }
 }
