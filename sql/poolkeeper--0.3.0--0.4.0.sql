@@ -1167,24 +1167,17 @@ END;
 $$;
 
 -- xirr_npv: the net present value at annual rate p_rate of amounts
--- p_amounts received p_years[i] years after the first (xirr's function).
-CREATE FUNCTION poolkeeper.xirr_npv(p_amounts numeric[], p_years numeric[], p_rate numeric)
-RETURNS numeric
+-- p_amounts received p_years[i] years after the first, and its slope
+-- d(npv)/d(rate): what each of xirr's steps needs, in one pass, with one
+-- logarithm (each term is amount × (1 + rate)^-years = amount × exp(-years × ln(1 + rate))).
+CREATE FUNCTION poolkeeper.xirr_npv(p_amounts numeric[], p_years numeric[], p_rate numeric,
+                                    OUT npv numeric, OUT slope numeric)
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT sum(CASE WHEN y = 0 THEN a ELSE a / exp(y * ln(1 + p_rate)) END)
-      FROM unnest(p_amounts, p_years) AS u(a, y)
-$$;
-
--- xirr_npv_derivative: d(xirr_npv)/d(rate), for xirr's Newton steps.
-CREATE FUNCTION poolkeeper.xirr_npv_derivative(p_amounts numeric[], p_years numeric[], p_rate numeric)
-RETURNS numeric
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT sum(CASE WHEN y = 0 THEN 0 ELSE -y * a / exp((y + 1) * ln(1 + p_rate)) END)
-      FROM unnest(p_amounts, p_years) AS u(a, y)
+    SELECT sum(t.present), sum(-t.y * t.present) / (1 + p_rate)
+      FROM (SELECT u.y, CASE WHEN u.y = 0 THEN u.a ELSE u.a * exp(-u.y * c.l) END AS present
+              FROM unnest(p_amounts, p_years) AS u(a, y), (SELECT ln(1 + p_rate) AS l) c) t
 $$;
 
 -- xirr: the internal rate of return of dated cash flows (p_amounts[i] on
@@ -1193,29 +1186,34 @@ $$;
 -- first date / 365) is zero. Flows on one date are added together first.
 -- rate is NULL, with note saying why, when there are no flows, when they do
 -- not change sign (no rate exists), or when no rate between -99.99% and
--- 10^6 (100,000,000%) is found; when several rates solve it, the one in the
--- bracket nearest 0 is returned. Solved in numeric by Newton steps kept
--- inside a bracket that bisection narrows, to 1e-12, and rounded to 10
--- decimals. PKA01 for arrays of different lengths or with NULLs.
+-- 10^6 (100,000,000%) is found. The search looks for a sign change of the
+-- present value between neighbouring rates of a fixed grid, from 0 outwards
+-- (nearest first; on a tie, the lower), so when several rates solve it the
+-- one nearest 0 is returned. Then Newton steps, kept inside the bracket that
+-- bisection narrows, to 1e-12; all in numeric, rounded to 10 decimals.
+-- PKA01 for arrays of different lengths or with NULLs.
 CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_amounts numeric[];
-    v_years   numeric[];
-    v_grid    numeric[] := '{-0.9999,-0.99,-0.9,-0.75,-0.5,-0.25,0,0.1,0.25,0.5,1,2,5,10,100,1000,10000,1000000}';
-    v_npv     numeric[];
-    v_lo      numeric;
-    v_hi      numeric;
-    v_f_lo    numeric;
-    v_r       numeric;
-    v_f       numeric;
-    v_df      numeric;
-    v_next    numeric;
-    v_best    numeric;
+    v_amounts   numeric[];
+    v_years     numeric[];
+    v_grid      numeric[] := '{-0.9999,-0.99,-0.9,-0.75,-0.5,-0.25,0,0.1,0.25,0.5,1,2,5,10,100,1000,10000,1000000}';
+    v_npv       numeric[];
+    v_left      int := 7;  -- v_grid[7] = 0: the explored grid is v_left .. v_right
+    v_right     int := 7;
+    v_at        int;
+    v_from      int;
+    v_lo        numeric;
+    v_hi        numeric;
+    v_f_lo      numeric;
+    v_r         numeric;
+    v_f         numeric;
+    v_df        numeric;
+    v_next      numeric;
     v_converged boolean := false;
-    i         int;
+    i           int;
 BEGIN
     IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
        OR array_position(p_amounts, NULL) IS NOT NULL OR array_position(p_dates, NULL) IS NOT NULL
@@ -1238,22 +1236,33 @@ BEGIN
         RETURN;
     END IF;
 
-    -- A bracket: neighbouring grid rates whose present values differ in sign;
-    -- of several, the one nearest 0.
-    v_npv := ARRAY(SELECT poolkeeper.xirr_npv(v_amounts, v_years, g) FROM unnest(v_grid) g);
-    FOR i IN 1 .. cardinality(v_grid) - 1 LOOP
-        IF v_npv[i] = 0 THEN
-            v_best := v_grid[i]; v_lo := NULL; EXIT;
-        END IF;
-        IF sign(v_npv[i]) <> sign(v_npv[i + 1]) AND v_npv[i + 1] <> 0
-           AND (v_lo IS NULL OR least(abs(v_grid[i]), abs(v_grid[i + 1])) < least(abs(v_lo), abs(v_hi))) THEN
-            v_lo := v_grid[i]; v_hi := v_grid[i + 1]; v_f_lo := v_npv[i];
-        END IF;
-    END LOOP;
-    IF v_best IS NOT NULL THEN
-        rate := round(v_best, 10);
+    -- A bracket: grow the explored grid from 0 towards the nearer unexplored
+    -- rate until the present value changes sign between neighbours.
+    v_npv := array_fill(NULL::numeric, ARRAY[cardinality(v_grid)]);
+    v_npv[7] := (poolkeeper.xirr_npv(v_amounts, v_years, 0)).npv;
+    IF v_npv[7] = 0 THEN
+        rate := 0;
         RETURN;
     END IF;
+    LOOP
+        EXIT WHEN v_left = 1 AND v_right = cardinality(v_grid);
+        IF v_right = cardinality(v_grid) OR (v_left > 1 AND abs(v_grid[v_left - 1]) <= abs(v_grid[v_right + 1])) THEN
+            v_at := v_left - 1; v_from := v_left; v_left := v_at;
+        ELSE
+            v_at := v_right + 1; v_from := v_right; v_right := v_at;
+        END IF;
+        v_npv[v_at] := (poolkeeper.xirr_npv(v_amounts, v_years, v_grid[v_at])).npv;
+        IF v_npv[v_at] = 0 THEN
+            rate := round(v_grid[v_at], 10);
+            RETURN;
+        END IF;
+        IF sign(v_npv[v_at]) <> sign(v_npv[v_from]) THEN
+            v_lo := least(v_grid[v_at], v_grid[v_from]);
+            v_hi := greatest(v_grid[v_at], v_grid[v_from]);
+            v_f_lo := CASE WHEN v_grid[v_at] < v_grid[v_from] THEN v_npv[v_at] ELSE v_npv[v_from] END;
+            EXIT;
+        END IF;
+    END LOOP;
     IF v_lo IS NULL THEN
         note := 'no rate between -99.99% and 100,000,000% makes the net present value zero';
         RETURN;
@@ -1261,7 +1270,7 @@ BEGIN
 
     v_r := (v_lo + v_hi) / 2;
     FOR i IN 1 .. 200 LOOP
-        v_f := poolkeeper.xirr_npv(v_amounts, v_years, v_r);
+        SELECT n.npv, n.slope INTO v_f, v_df FROM poolkeeper.xirr_npv(v_amounts, v_years, v_r) n;
         IF v_f = 0 THEN
             v_converged := true;
             v_next := v_r;
@@ -1273,7 +1282,6 @@ BEGIN
             v_hi := v_r;
         END IF;
         -- Newton's step when it stays inside the bracket, else bisection.
-        v_df := poolkeeper.xirr_npv_derivative(v_amounts, v_years, v_r);
         v_next := CASE WHEN v_df <> 0 THEN v_r - v_f / v_df END;
         IF v_next IS NULL OR v_next <= v_lo OR v_next >= v_hi THEN
             v_next := (v_lo + v_hi) / 2;
