@@ -755,15 +755,6 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
     END IF;
-    -- Calls take the pool lock held here; a payment in flight only lowers
-    -- what is owed.
-    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
-     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
-     ORDER BY call_id LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS15',
-            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
-    END IF;
     -- Waits for any post in flight on this position and re-checks the
     -- balance it left; posts that come after see the position closed.
     UPDATE poolkeeper.positions SET is_open = false
@@ -773,6 +764,17 @@ BEGIN
          WHERE pool_id = p_pool_id AND investor_id = p_investor_id;
         RAISE EXCEPTION USING ERRCODE = 'PKS05',
             MESSAGE = format('investor %s still has net_invested %s in pool %s', p_investor_id, v_net, p_pool_id);
+    END IF;
+    -- After the position's lock: a payment or a reversal of one that was in
+    -- flight has committed, and this statement sees it. Calls take the pool
+    -- lock held here (and update the pool row, so a REPEATABLE READ
+    -- transaction that took its snapshot before a call fails with 40001).
+    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
+     ORDER BY call_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS15',
+            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
     END IF;
     UPDATE poolkeeper.memberships SET left_at = clock_timestamp()
      WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL;
@@ -2275,6 +2277,10 @@ BEGIN
     END IF;
     PERFORM poolkeeper.check_read_committed('call_capital');
     v_minor := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes and other calls off
+    -- A new row version of the pool: a REPEATABLE READ transaction whose
+    -- snapshot predates this call and that then locks the pool (to remove a
+    -- member who now owes) fails with 40001 instead of missing the call.
+    UPDATE poolkeeper.pools SET status = status WHERE id = p_pool_id;
     v_total := poolkeeper.checked_amount(p_total, v_minor, 'total');
     IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';
@@ -2679,10 +2685,12 @@ $$;
 -- rate is NULL, with note saying why, when there are no flows, when they do
 -- not change sign (no rate exists), or when no rate between -99.99% and
 -- 10^6 (100,000,000%) is found. The search looks for a sign change of the
--- present value between neighbouring rates of a fixed grid, from 0 outwards
--- (nearest first; on a tie, the lower), so when several rates solve it the
--- one nearest 0 is returned. Then Newton steps, kept inside the bracket that
--- bisection narrows, to 1e-12; all in numeric, rounded to 10 decimals.
+-- present value between neighbouring rates of a fixed grid, exploring from
+-- 0 outwards (the nearer unexplored grid rate first; on a tie, the lower),
+-- and solves in the first bracket found: when several rates solve it, one
+-- near 0, though not always the nearest. Then Newton steps, kept inside the
+-- bracket that bisection narrows, to 1e-12; all in numeric, rounded to 10
+-- decimals.
 -- PKA01 for arrays of different lengths or with NULLs.
 CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
 LANGUAGE plpgsql IMMUTABLE

@@ -33,6 +33,10 @@ BEGIN
     END IF;
     PERFORM poolkeeper.check_read_committed('call_capital');
     v_minor := poolkeeper.locked_open_pool(p_pool_id);  -- holds membership changes and other calls off
+    -- A new row version of the pool: a REPEATABLE READ transaction whose
+    -- snapshot predates this call and that then locks the pool (to remove a
+    -- member who now owes) fails with 40001 instead of missing the call.
+    UPDATE poolkeeper.pools SET status = status WHERE id = p_pool_id;
     v_total := poolkeeper.checked_amount(p_total, v_minor, 'total');
     IF p_due_date IS NULL OR p_due_date IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'due date must be a date';

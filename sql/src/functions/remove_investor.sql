@@ -20,15 +20,6 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
     END IF;
-    -- Calls take the pool lock held here; a payment in flight only lowers
-    -- what is owed.
-    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
-     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
-     ORDER BY call_id LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKS15',
-            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
-    END IF;
     -- Waits for any post in flight on this position and re-checks the
     -- balance it left; posts that come after see the position closed.
     UPDATE poolkeeper.positions SET is_open = false
@@ -38,6 +29,17 @@ BEGIN
          WHERE pool_id = p_pool_id AND investor_id = p_investor_id;
         RAISE EXCEPTION USING ERRCODE = 'PKS05',
             MESSAGE = format('investor %s still has net_invested %s in pool %s', p_investor_id, v_net, p_pool_id);
+    END IF;
+    -- After the position's lock: a payment or a reversal of one that was in
+    -- flight has committed, and this statement sees it. Calls take the pool
+    -- lock held here (and update the pool row, so a REPEATABLE READ
+    -- transaction that took its snapshot before a call fails with 40001).
+    SELECT call_id, outstanding INTO v_call, v_owed FROM poolkeeper.capital_call_obligations
+     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND outstanding > 0
+     ORDER BY call_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS15',
+            MESSAGE = format('investor %s still owes %s on capital call %s of pool %s', p_investor_id, v_owed, v_call, p_pool_id);
     END IF;
     UPDATE poolkeeper.memberships SET left_at = clock_timestamp()
      WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL;

@@ -5,10 +5,12 @@
 -- rate is NULL, with note saying why, when there are no flows, when they do
 -- not change sign (no rate exists), or when no rate between -99.99% and
 -- 10^6 (100,000,000%) is found. The search looks for a sign change of the
--- present value between neighbouring rates of a fixed grid, from 0 outwards
--- (nearest first; on a tie, the lower), so when several rates solve it the
--- one nearest 0 is returned. Then Newton steps, kept inside the bracket that
--- bisection narrows, to 1e-12; all in numeric, rounded to 10 decimals.
+-- present value between neighbouring rates of a fixed grid, exploring from
+-- 0 outwards (the nearer unexplored grid rate first; on a tie, the lower),
+-- and solves in the first bracket found: when several rates solve it, one
+-- near 0, though not always the nearest. Then Newton steps, kept inside the
+-- bracket that bisection narrows, to 1e-12; all in numeric, rounded to 10
+-- decimals.
 -- PKA01 for arrays of different lengths or with NULLs.
 CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
 LANGUAGE plpgsql IMMUTABLE
