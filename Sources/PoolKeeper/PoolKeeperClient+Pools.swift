@@ -20,7 +20,8 @@ extension PoolKeeperClient {
     }
 
     /// Ends `investor`'s membership of `pool` (`remove_investor`); the history stays.
-    /// Throws `.notFound`, `.notAMember`, `.positionNotZero` (net_invested is not zero).
+    /// Throws `.notFound`, `.notAMember`, `.positionNotZero` (net_invested is not zero),
+    /// `.obligationOutstanding` (the investor still owes on a capital call of the pool).
     public func removeInvestor(_ investor: InvestorID, from pool: PoolID) async throws(PoolKeeperError) {
         try await execute("SELECT poolkeeper.remove_investor(\(pool.rawValue), \(investor.rawValue))")
     }
