@@ -19,13 +19,9 @@ extension PoolKeeperClient {
     public func callCapital(_ total: Decimal, pool: PoolID, dueDate: CalendarDate,
                             idempotencyKey: String? = nil) async throws(PoolKeeperError) -> OperationID {
         try Self.requireNumber(total, "total", code: .invalidAmount)
-        let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
-        return OperationID(rawValue: try await retrying(policy, what: "capital call with key \(idempotencyKey ?? "")") {
-            () async throws(PoolKeeperError) -> Int64 in
-            try await scalar("""
-                SELECT poolkeeper.call_capital(\(pool.rawValue), \(total), \(dueDate.description)::date, \(idempotencyKey))
-                """)
-        })
+        return OperationID(rawValue: try await keyedScalar("""
+            SELECT poolkeeper.call_capital(\(pool.rawValue), \(total), \(dueDate.description)::date, \(idempotencyKey))
+            """, idempotencyKey: idempotencyKey, what: "capital call"))
     }
 
     /// `investor` pays `amount` (nil: all that is outstanding) of their
@@ -37,13 +33,9 @@ extension PoolKeeperClient {
     public func payCapitalCall(_ call: OperationID, investor: InvestorID, amount: Decimal? = nil,
                                idempotencyKey: String? = nil, occurredAt: Date? = nil) async throws(PoolKeeperError) -> TransactionID {
         try Self.requireNumber(amount, "amount", code: .invalidAmount)
-        let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
-        return TransactionID(rawValue: try await retrying(policy, what: "capital call payment with key \(idempotencyKey ?? "")") {
-            () async throws(PoolKeeperError) -> Int64 in
-            try await scalar("""
-                SELECT poolkeeper.pay_capital_call(\(call.rawValue), \(investor.rawValue), \(amount), \(idempotencyKey), \(occurredAt))
-                """)
-        })
+        return TransactionID(rawValue: try await keyedScalar("""
+            SELECT poolkeeper.pay_capital_call(\(call.rawValue), \(investor.rawValue), \(amount), \(idempotencyKey), \(occurredAt))
+            """, idempotencyKey: idempotencyKey, what: "capital call payment"))
     }
 
     /// The obligations of capital call `call`, or of every call of `pool`,
@@ -75,13 +67,9 @@ extension PoolKeeperClient {
     public func distribute(_ total: Decimal, toMembersOf pool: PoolID, basis: DistributionBasis = .netInvested,
                            idempotencyKey: String? = nil) async throws(PoolKeeperError) -> OperationID {
         try Self.requireNumber(total, "total", code: .invalidAmount)
-        let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
-        return OperationID(rawValue: try await retrying(policy, what: "distribution with key \(idempotencyKey ?? "")") {
-            () async throws(PoolKeeperError) -> Int64 in
-            try await scalar("""
-                SELECT poolkeeper.distribute(\(pool.rawValue), \(total), \(basis.rawValue), \(idempotencyKey))
-                """)
-        })
+        return OperationID(rawValue: try await keyedScalar("""
+            SELECT poolkeeper.distribute(\(pool.rawValue), \(total), \(basis.rawValue), \(idempotencyKey))
+            """, idempotencyKey: idempotencyKey, what: "distribution"))
     }
 
     /// Records `pool`'s net asset value on `asOf` (no later than today, UTC);

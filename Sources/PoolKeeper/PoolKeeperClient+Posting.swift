@@ -53,14 +53,21 @@ extension PoolKeeperClient {
                      metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
         try Self.requireNumber(amount, "amount", code: .invalidAmount)
         let metadataJSON = try Self.json(metadata)
+        return TransactionID(rawValue: try await keyedScalar("""
+            SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investor.rawValue), \(kind.rawValue), \(amount),
+                                               \(idempotencyKey), \(occurredAt), \(metadataJSON)::jsonb)
+            """, idempotencyKey: idempotencyKey, what: "post"))
+    }
+
+    /// Runs `query`, which returns one bigint. With an `idempotencyKey` a
+    /// repeat is harmless, so transient failures are retried (``retryPolicy``);
+    /// without one, never: after a lost connection the request may have committed.
+    func keyedScalar(_ query: @autoclosure () throws -> PostgresQuery, idempotencyKey: String?,
+                     what: String) async throws(PoolKeeperError) -> Int64 {
         let policy = idempotencyKey == nil ? RetryPolicy.never : retryPolicy
-        return TransactionID(rawValue: try await retrying(policy, what: "post with key \(idempotencyKey ?? "")") {
-            () async throws(PoolKeeperError) -> Int64 in
-            try await scalar("""
-                SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investor.rawValue), \(kind.rawValue), \(amount),
-                                                   \(idempotencyKey), \(occurredAt), \(metadataJSON)::jsonb)
-                """)
-        })
+        return try await retrying(policy, what: "\(what) with key \(idempotencyKey ?? "")") { () async throws(PoolKeeperError) -> Int64 in
+            try await scalar(try query())
+        }
     }
 
     /// Appends the reversal of ledger row `transaction` (same pool, investor,
