@@ -18,9 +18,15 @@ SELECT line FROM (
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
     UNION ALL
-    SELECT format('relation %s kind=%s options=%s owner=%s acl=%s', c.relname, c.relkind, c.reloptions,
-                  c.relowner::regrole, c.relacl)
+    SELECT format('relation %s kind=%s options=%s owner=%s acl=%s rowsecurity=%s forcerowsecurity=%s', c.relname, c.relkind,
+                  c.reloptions, c.relowner::regrole, c.relacl, c.relrowsecurity, c.relforcerowsecurity)
       FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+    UNION ALL
+    SELECT format('policy %s on %s: cmd=%s permissive=%s roles=%s using=%s check=%s', pol.polname, pol.polrelid::regclass,
+                  pol.polcmd, pol.polpermissive,
+                  (SELECT array_agg(r::regrole::text ORDER BY r::regrole::text) FROM unnest(pol.polroles) AS r),
+                  pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid))
+      FROM pg_policy pol JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = pol.polrelid
     UNION ALL
     SELECT format('index %s', pg_get_indexdef(i.indexrelid))
       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid

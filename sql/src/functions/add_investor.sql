@@ -1,9 +1,10 @@
 -- add_investor: makes p_investor_id a current member of open pool p_pool_id,
 -- with an optional commitment in the pool's currency, and opens (or reopens)
 -- the investor's position there. PKS03 if already a member.
+-- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -11,6 +12,7 @@ DECLARE
     v_commitment numeric;
     v_zero       numeric := round(0::numeric, v_minor);
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);

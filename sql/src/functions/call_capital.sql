@@ -12,10 +12,11 @@
 -- Refusals: PKA01 (NULL due date), PKA02 (total), PKN01, PKS01, PKS12 (no
 -- member has a commitment), PKS13 (a member's called capital would exceed
 -- their commitment, or nobody has any left).
+-- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.call_capital(p_pool_id bigint, p_total numeric, p_due_date date,
                                         p_idempotency_key text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -26,6 +27,7 @@ DECLARE
     v_members bigint[];
     v_weights numeric[];
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'call capital in');
     -- A repeat replays, even once the pool has closed.
     v_id := poolkeeper.replayed_operation(p_idempotency_key, 'capital_call', p_pool_id, p_total, 'commitment', p_due_date);
     IF v_id IS NOT NULL THEN

@@ -16,10 +16,11 @@
 -- as every post takes them, so weights cannot move while they are read.
 -- Refusals: PKA01 (basis, key), PKA02 (total), PKN01, PKS01, PKS12 (the
 -- members' weights sum to zero).
+-- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.distribute(p_pool_id bigint, p_total numeric, p_basis text DEFAULT 'net_invested',
                                       p_idempotency_key text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -33,6 +34,7 @@ DECLARE
     v_threshold numeric;
     v_currency  text;
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'distribute from');
     -- A repeat replays, even once the pool has closed.
     v_id := poolkeeper.replayed_operation(p_idempotency_key, 'distribution', p_pool_id, p_total, p_basis, NULL);
     IF v_id IS NOT NULL THEN

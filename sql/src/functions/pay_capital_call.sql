@@ -9,10 +9,11 @@
 -- Refusals: PKN05 (no such capital call), PKN06 (no obligation of that
 -- investor in it), PKS14 (nothing outstanding, or more than is), and those
 -- of post_transaction (closed pool, not a member, amount, occurred_at).
+-- 42501 unless the caller may change the call's pool (authorize_pool).
 CREATE FUNCTION poolkeeper.pay_capital_call(p_call_id bigint, p_investor_id bigint, p_amount numeric DEFAULT NULL,
                                             p_idempotency_key text DEFAULT NULL, p_occurred_at timestamptz DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -28,6 +29,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN05', MESSAGE = format('capital call %s does not exist', p_call_id);
     END IF;
+    PERFORM poolkeeper.authorize_pool(v_pool_id, 'record payments in');
     SELECT called INTO v_called FROM poolkeeper.obligations
      WHERE operation_id = p_call_id AND investor_id = p_investor_id
        FOR UPDATE;

@@ -8,17 +8,20 @@
 -- SERIALIZABLE, a duplicate committed by a concurrent transaction is not in
 -- the snapshot: that fails with 40001, and the retry replays it.
 -- p_occurred_at NULL means now().
+-- 42501 unless the caller may change the pool (authorize_pool), checked
+-- before a key is replayed; the posting role is kept in posted_by.
 CREATE FUNCTION poolkeeper.post_transaction(
     p_pool_id bigint, p_investor_id bigint, p_kind text, p_amount numeric,
     p_idempotency_key text DEFAULT NULL, p_occurred_at timestamptz DEFAULT NULL,
     p_metadata jsonb DEFAULT '{}')
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id bigint;
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'post to');
     IF p_idempotency_key IS NULL THEN
         INSERT INTO poolkeeper.transactions (pool_id, investor_id, kind, amount, occurred_at, metadata)
         VALUES (p_pool_id, p_investor_id, p_kind, p_amount, p_occurred_at, p_metadata)

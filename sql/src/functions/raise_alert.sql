@@ -8,10 +8,12 @@
 -- start with 'large_transaction:' are the ledger trigger's own.
 -- PKA01 for a bad argument, PKN01 for an unknown pool, PKN04 for an unknown
 -- ledger row.
+-- A poolkeeper_listener may raise spike alerts on any pool; a pool's
+-- manager and a poolkeeper_admin any alert on it (42501 otherwise).
 CREATE FUNCTION poolkeeper.raise_alert(
     p_kind text, p_pool_id bigint, p_details jsonb, p_dedupe_key text, p_transaction_id bigint DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -25,6 +27,9 @@ BEGIN
     PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.pools WHERE id = p_pool_id) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', p_pool_id);
+    END IF;
+    IF NOT (p_kind = 'spike' AND poolkeeper.caller_is('poolkeeper_listener')) THEN
+        PERFORM poolkeeper.authorize_pool(p_pool_id, format('raise %s alerts on', p_kind));
     END IF;
     IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' OR octet_length(p_details::text) > 8192 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'details must be a JSON object of at most 8 kB';

@@ -3,14 +3,16 @@
 -- second value for the same date restates the first. Metrics and
 -- nav_shares use the latest valuation on or before their date.
 -- Refusals: PKA01 (date), PKA02 (NAV), PKN01.
+-- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.record_valuation(p_pool_id bigint, p_as_of date, p_nav numeric)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_minor smallint;
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'record valuations of');
     v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
     IF p_as_of > (now() AT TIME ZONE 'UTC')::date THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',

@@ -3,9 +3,10 @@
 -- investor still owes on a capital call of the pool (PKS15: once gone, they
 -- could never pay it); the membership row, position and ledger stay as
 -- history. PKS02 if not a member.
+-- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -13,6 +14,7 @@ DECLARE
     v_call bigint;
     v_owed numeric;
 BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'remove investors from');
     PERFORM poolkeeper.locked_open_pool(p_pool_id);
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.memberships

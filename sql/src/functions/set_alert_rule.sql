@@ -5,6 +5,9 @@
 -- the windows whole seconds from 1 second to 1 day, the factor above 1 and
 -- at most 10^6, the minimum count from 1 to 10^6. Positions pick up the new
 -- threshold in the same database transaction (alert_rules_changed).
+-- The pool's manager or a poolkeeper_admin may set a pool's rule; only an
+-- admin the default rule (42501). The role is kept in changed_by, and every
+-- change in alert_rule_changes.
 CREATE FUNCTION poolkeeper.set_alert_rule(
     p_pool_id bigint,
     p_large_transaction_threshold numeric DEFAULT NULL,
@@ -14,7 +17,7 @@ CREATE FUNCTION poolkeeper.set_alert_rule(
     p_spike_min_count integer DEFAULT 5,
     p_enabled boolean DEFAULT true)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -23,6 +26,9 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM poolkeeper.pools WHERE id = p_pool_id) THEN
             RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', p_pool_id);
         END IF;
+        PERFORM poolkeeper.authorize_pool(p_pool_id, 'change the alert rule of');
+    ELSE
+        PERFORM poolkeeper.authorize_admin('change the default alert rule');
     END IF;
     IF p_large_transaction_threshold IN ('NaN', 'Infinity', '-Infinity') OR p_large_transaction_threshold < 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
@@ -45,9 +51,9 @@ BEGIN
 
     INSERT INTO poolkeeper.alert_rules AS r
            (pool_id, large_transaction_threshold, spike_short_window, spike_baseline_window,
-            spike_factor, spike_min_count, enabled, updated_at)
+            spike_factor, spike_min_count, enabled, updated_at, changed_by)
     VALUES (p_pool_id, p_large_transaction_threshold, p_spike_short_window, p_spike_baseline_window,
-            p_spike_factor, p_spike_min_count, p_enabled, now())
+            p_spike_factor, p_spike_min_count, p_enabled, now(), poolkeeper.caller())
     ON CONFLICT (pool_id) DO UPDATE
        SET large_transaction_threshold = excluded.large_transaction_threshold,
            spike_short_window = excluded.spike_short_window,
@@ -55,6 +61,7 @@ BEGIN
            spike_factor = excluded.spike_factor,
            spike_min_count = excluded.spike_min_count,
            enabled = excluded.enabled,
-           updated_at = excluded.updated_at;
+           updated_at = excluded.updated_at,
+           changed_by = excluded.changed_by;
 END;
 $$;

@@ -8,6 +8,11 @@
 -- may be NULL; PKA01 if empty) it aggregates the contributions of that
 -- period, through the BRIN index on occurred_at: its cost grows with the
 -- rows in the period.
+--
+-- It reads what the caller may read (row-level security): a poolkeeper_admin
+-- or poolkeeper_auditor reads every pool, through investor_totals when there
+-- is no period; anybody else gets the ledger's answer over the rows they may
+-- see (a manager: their own pools), whatever the period.
 CREATE FUNCTION poolkeeper.top_investors(p_limit integer DEFAULT 5, p_from timestamptz DEFAULT NULL,
                                          p_to timestamptz DEFAULT NULL)
 RETURNS TABLE (investor_id bigint, investor_name text, pool_count bigint, total_invested numeric)
@@ -17,7 +22,8 @@ AS $$
 BEGIN
     PERFORM poolkeeper.checked_limit(p_limit);
     PERFORM poolkeeper.checked_period(p_from, p_to);
-    IF p_from IS NULL AND p_to IS NULL THEN
+    IF p_from IS NULL AND p_to IS NULL
+       AND (poolkeeper.caller_is('poolkeeper_admin') OR poolkeeper.caller_is('poolkeeper_auditor')) THEN
         RETURN QUERY
         SELECT t.investor_id, i.name, t.pool_count, t.contributed::numeric
           FROM poolkeeper.investor_totals t

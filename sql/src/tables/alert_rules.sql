@@ -22,6 +22,7 @@ CREATE TABLE poolkeeper.alert_rules (
         CHECK (spike_min_count BETWEEN 1 AND 1000000),
     enabled                     boolean NOT NULL DEFAULT true,
     updated_at                  timestamptz NOT NULL DEFAULT now(),
+    changed_by                  name,  -- the role of the last change (caller()); NULL before 0.5.0
     UNIQUE NULLS NOT DISTINCT (pool_id),
     CHECK (spike_short_window BETWEEN '1 second' AND '1 day'
            AND spike_short_window = date_trunc('second', spike_short_window)

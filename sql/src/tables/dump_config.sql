@@ -20,3 +20,5 @@ SELECT pg_catalog.pg_extension_config_dump('poolkeeper.operations_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligations', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.obligation_payments', '');
 SELECT pg_catalog.pg_extension_config_dump('poolkeeper.valuations', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.alert_rule_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('poolkeeper.alert_rule_changes_id_seq', '');

@@ -15,6 +15,7 @@ CREATE TABLE poolkeeper.operations (
     idempotency_key text UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 255),
     created_at      timestamptz NOT NULL DEFAULT now(),
     xact_id         xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    posted_by       name DEFAULT poolkeeper.caller(),  -- NULL for operations before 0.5.0
     CHECK ((kind = 'capital_call') = (due_date IS NOT NULL)),
     CHECK (kind = 'distribution' OR basis = 'commitment')
 );

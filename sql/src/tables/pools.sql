@@ -8,6 +8,7 @@ CREATE TABLE poolkeeper.pools (
     status     text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
     created_at timestamptz NOT NULL DEFAULT now(),
     closed_at  timestamptz,
+    closed_by  name,  -- the role that closed it (caller()); NULL if closed before 0.5.0
     CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 

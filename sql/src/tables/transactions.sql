@@ -29,7 +29,10 @@ CREATE TABLE poolkeeper.transactions (
     -- The distribution (operations) that wrote the row; NULL for every other
     -- row. No foreign key, for the same reason as positions: the trigger
     -- checks it (see ledger_before_insert), and verify() does.
-    operation_id    bigint
+    operation_id    bigint,
+    -- Who wrote the row (caller(): the session's role), set by the trigger
+    -- whatever the writer sends; NULL for rows written before 0.5.0.
+    posted_by       name
 );
 ALTER SEQUENCE poolkeeper.transactions_id_seq OWNED BY poolkeeper.transactions.id;
 -- No foreign key to positions: the trigger only accepts a row whose position

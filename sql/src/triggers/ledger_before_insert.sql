@@ -20,7 +20,8 @@
 -- always takes its investor's lock before a position's: a single post never
 -- deadlocks, also against a transaction posting several rows of one
 -- investor.
--- The row gets the id of its database transaction in xact_id, for the feed.
+-- The row gets the id of its database transaction in xact_id, for the feed,
+-- and the role that wrote it in posted_by (caller()).
 -- A row with operation_id set must be one of its distribution's rows, written
 -- in that distribution's database transaction (check_operation_row); it
 -- raises no large_transaction alert of its own.
@@ -189,6 +190,7 @@ BEGIN
     END IF;
     NEW.amount := round(NEW.amount, v_minor);
     NEW.xact_id := pg_current_xact_id();
+    NEW.posted_by := poolkeeper.caller();
     -- NULL threshold: alerts off for the pool. A distribution's rows raise
     -- no alert of their own: distribute compares the operation's total.
     IF NEW.amount > v_threshold AND NEW.reverses_id IS NULL AND NEW.operation_id IS NULL THEN

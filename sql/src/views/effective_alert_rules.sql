@@ -3,7 +3,7 @@
 -- the column defaults of alert_rules when there is neither ('built-in').
 -- alert_threshold is the threshold that applies: NULL when the rule has none
 -- or is disabled.
-CREATE VIEW poolkeeper.effective_alert_rules AS
+CREATE VIEW poolkeeper.effective_alert_rules WITH (security_invoker = true) AS
 SELECT p.id AS pool_id,
        CASE WHEN own.pool_id IS NOT NULL THEN 'pool'
             WHEN dflt.enabled IS NOT NULL THEN 'default'

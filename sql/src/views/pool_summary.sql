@@ -4,7 +4,7 @@
 -- withdrawn - fees); and its last activity, the latest occurred_at of its
 -- ledger rows (NULL before the first). Filter it by pool_id or manager_id:
 -- each row costs a few index probes, whatever the size of the ledger.
-CREATE VIEW poolkeeper.pool_summary AS
+CREATE VIEW poolkeeper.pool_summary WITH (security_invoker = true) AS
 SELECT p.id AS pool_id, p.name AS pool_name, p.manager_id, m.name AS manager_name, p.currency, p.status,
        mb.members, mb.committed,
        s.contributed, s.withdrawn, s.distributed, s.fees, s.net_invested,

@@ -16,21 +16,10 @@ import time
 import unittest
 
 import psycopg2
-import psycopg2.extensions
+
+from pkconn import connect, scalar
 
 CHANNEL = "poolkeeper_alerts"
-
-
-def connect():
-    conn = psycopg2.connect("")
-    conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-    return conn
-
-
-def scalar(conn, sql, args=()):
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchone()[0]
 
 
 class AlertNotifications(unittest.TestCase):

@@ -32,7 +32,7 @@ INSERT INTO objects_before SELECT * FROM db_objects;
 
 CREATE EXTENSION poolkeeper;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.4.0', 'poolkeeper 0.4.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.5.0', 'poolkeeper 0.5.0 is installed');
 SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                   WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
                     AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),
@@ -40,11 +40,12 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.ref
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'poolkeeper'), false, 'it is not relocatable');
 SELECT tables_are('poolkeeper',
     ARRAY['error_codes', 'currencies', 'managers', 'investors', 'pools', 'memberships', 'positions', 'transactions',
-          'alert_rules', 'alerts', 'investor_totals', 'operations', 'obligations', 'obligation_payments', 'valuations'],
+          'alert_rules', 'alerts', 'investor_totals', 'operations', 'obligations', 'obligation_payments', 'valuations',
+          'alert_rule_changes'],
     'the documented relations exist');
 SELECT columns_are('poolkeeper', 'transactions',
     ARRAY['id', 'pool_id', 'investor_id', 'kind', 'amount', 'occurred_at', 'recorded_at', 'idempotency_key', 'reverses_id', 'metadata', 'xact_id',
-          'operation_id'],
+          'operation_id', 'posted_by'],
     'transactions has the documented columns');
 SELECT columns_are('poolkeeper', 'positions',
     ARRAY['pool_id', 'investor_id', 'currency', 'contributed', 'withdrawn', 'distributed', 'fees', 'net_invested', 'is_open',
@@ -59,7 +60,7 @@ SELECT columns_are('poolkeeper', 'alerts',
     'alerts has the documented columns');
 SELECT columns_are('poolkeeper', 'alert_rules',
     ARRAY['pool_id', 'large_transaction_threshold', 'spike_short_window', 'spike_baseline_window', 'spike_factor',
-          'spike_min_count', 'enabled', 'updated_at'],
+          'spike_min_count', 'enabled', 'updated_at', 'changed_by'],
     'alert_rules has the documented columns');
 SELECT has_view('poolkeeper', 'effective_alert_rules', 'view effective_alert_rules');
 SELECT has_view('poolkeeper', 'pool_summary', 'view pool_summary');
@@ -108,8 +109,8 @@ SELECT has_function('poolkeeper', 'investor_metrics', ARRAY['bigint', 'date'], '
 SELECT has_view('poolkeeper', 'capital_call_obligations', 'capital_call_obligations(call_id, ..., called, paid, outstanding, overdue)');
 SELECT is((SELECT count(*)::int FROM poolkeeper.error_codes), 27, 'error_codes documents 27 SQLSTATEs');
 SELECT is((SELECT minor_units FROM poolkeeper.currencies WHERE code = 'JPY'), 0::smallint, 'JPY has no minor units');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 20,
-          'pg_dump keeps the rows of the thirteen data tables and their seven sequences');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'poolkeeper'), 22,
+          'pg_dump keeps the rows of the fourteen data tables and their eight sequences');
 
 DROP EXTENSION poolkeeper CASCADE;
 
@@ -138,7 +139,8 @@ CREATE FUNCTION pktest.state() RETURNS text LANGUAGE sql AS $$
         (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.operations x),
         (SELECT string_agg(x::text, ',' ORDER BY operation_id, investor_id) FROM poolkeeper.obligations x),
         (SELECT string_agg(x::text, ',' ORDER BY transaction_id) FROM poolkeeper.obligation_payments x),
-        (SELECT string_agg(x::text, ',' ORDER BY pool_id, as_of) FROM poolkeeper.valuations x)))
+        (SELECT string_agg(x::text, ',' ORDER BY pool_id, as_of) FROM poolkeeper.valuations x),
+        (SELECT string_agg(x::text, ',' ORDER BY id) FROM poolkeeper.alert_rule_changes x)))
 $$;
 -- pktest.refused(sql, sqlstate, message, description): the call fails with
 -- that SQLSTATE and message, and poolkeeper's data is unchanged afterwards.

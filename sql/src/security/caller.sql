@@ -1,0 +1,24 @@
+-- caller: the role a request acts as. That is the session's role: the one
+-- named by SET ROLE, else the login (session_user). Inside a SECURITY
+-- DEFINER function current_user is the function's owner, so the functions
+-- read the role from here; nobody can name a role they are not a member of
+-- (SET ROLE checks membership), and it cannot be changed inside a SECURITY
+-- DEFINER function. A SECURITY DEFINER wrapper of your own does not change
+-- who poolkeeper sees: it is still the session's role.
+CREATE FUNCTION poolkeeper.caller()
+RETURNS name
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role')::name END;
+$$;
+
+-- caller_is: whether the caller has the privileges of role p_role (for a
+-- superuser, always).
+CREATE FUNCTION poolkeeper.caller_is(p_role name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_has_role(poolkeeper.caller(), p_role, 'USAGE');
+$$;

@@ -1,0 +1,77 @@
+-- Who may call and read what. Nothing is granted to PUBLIC: EXECUTE, which
+-- PostgreSQL gives PUBLIC on every new function, is revoked from all of
+-- them, and no role may write a table directly. Writes go through the
+-- SECURITY DEFINER functions, which check the caller's right to the pool
+-- (authorize_pool, authorize_admin); reads go through the tables and views,
+-- whose rows row-level security filters per role (policies.sql). The
+-- test security.sql holds the same matrix and fails when they differ.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA poolkeeper FROM PUBLIC;
+GRANT USAGE ON SCHEMA poolkeeper
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;
+
+-- Reference data, and who is calling: for everybody.
+GRANT SELECT ON poolkeeper.currencies, poolkeeper.error_codes
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;
+GRANT EXECUTE ON FUNCTION
+    poolkeeper.caller(), poolkeeper.caller_is(name), poolkeeper.caller_manager_id(), poolkeeper.caller_investor_id(),
+    poolkeeper.caller_managed_pools(), poolkeeper.caller_member_pools(),
+    poolkeeper.checked_id(bigint, text), poolkeeper.checked_name(text, text),
+    poolkeeper.checked_amount(numeric, smallint, text), poolkeeper.checked_window(interval, text),
+    poolkeeper.checked_limit(integer), poolkeeper.checked_period(timestamptz, timestamptz)
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;
+
+-- Tables and views, read under row-level security.
+GRANT SELECT ON poolkeeper.pools, poolkeeper.transactions
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;
+GRANT SELECT ON poolkeeper.investors, poolkeeper.memberships, poolkeeper.positions, poolkeeper.operations,
+                poolkeeper.obligations, poolkeeper.obligation_payments, poolkeeper.valuations,
+                poolkeeper.capital_call_obligations
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor;
+GRANT SELECT ON poolkeeper.managers, poolkeeper.pool_summary, poolkeeper.alert_rule_changes
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_auditor;
+GRANT SELECT ON poolkeeper.alert_rules, poolkeeper.alerts, poolkeeper.effective_alert_rules
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_auditor, poolkeeper_listener;
+GRANT SELECT ON poolkeeper.investor_totals
+    TO poolkeeper_admin, poolkeeper_investor, poolkeeper_auditor;
+
+-- Writes: the pool's manager or an admin (each function checks which).
+GRANT EXECUTE ON FUNCTION
+    poolkeeper.create_investor(text, name), poolkeeper.create_pool(bigint, text, text),
+    poolkeeper.add_investor(bigint, bigint, numeric), poolkeeper.remove_investor(bigint, bigint),
+    poolkeeper.close_pool(bigint),
+    poolkeeper.post_transaction(bigint, bigint, text, numeric, text, timestamptz, jsonb),
+    poolkeeper.reverse_transaction(bigint, text),
+    poolkeeper.set_alert_rule(bigint, numeric, interval, interval, numeric, integer, boolean),
+    poolkeeper.drop_alert_rule(bigint),
+    poolkeeper.call_capital(bigint, numeric, date, text),
+    poolkeeper.pay_capital_call(bigint, bigint, numeric, text, timestamptz),
+    poolkeeper.distribute(bigint, numeric, text, text),
+    poolkeeper.record_valuation(bigint, date, numeric)
+    TO poolkeeper_admin, poolkeeper_manager;
+GRANT EXECUTE ON FUNCTION poolkeeper.create_manager(text, name), poolkeeper.rebase_feed()
+    TO poolkeeper_admin;
+GRANT EXECUTE ON FUNCTION poolkeeper.raise_alert(text, bigint, jsonb, text, bigint)
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_listener;
+
+-- The feeds, for spike monitors, alert listeners and managers' own apps.
+GRANT EXECUTE ON FUNCTION
+    poolkeeper.check_feed_reader(text), poolkeeper.feed_cursor(), poolkeeper.feed_windows(text, text),
+    poolkeeper.transactions_after(text, integer), poolkeeper.alerts_after(text, integer),
+    poolkeeper.alert_history(bigint, text, timestamptz, timestamptz, integer)
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_auditor, poolkeeper_listener;
+
+-- Reports (SECURITY INVOKER: they see what the caller may read).
+GRANT EXECUTE ON FUNCTION
+    poolkeeper.top_investors(integer, timestamptz, timestamptz),
+    poolkeeper.pool_activity(bigint, text, timestamptz, timestamptz),
+    poolkeeper.pool_metrics(bigint, date), poolkeeper.nav_shares(bigint, date),
+    poolkeeper.fund_metrics(bigint, bigint, date), poolkeeper.ledger_as_of(bigint, bigint, date),
+    poolkeeper.checked_metrics_request(bigint, bigint, date)
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_auditor;
+GRANT EXECUTE ON FUNCTION
+    poolkeeper.investor_statement(bigint, timestamptz, timestamptz), poolkeeper.investor_metrics(bigint, date),
+    poolkeeper.obligation_paid(bigint, bigint), poolkeeper.allocate(numeric, integer, bigint[], numeric[]),
+    poolkeeper.xirr(numeric[], date[]), poolkeeper.xirr_npv(numeric[], numeric[], numeric)
+    TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor;
+GRANT EXECUTE ON FUNCTION poolkeeper.verify()
+    TO poolkeeper_admin, poolkeeper_auditor;
