@@ -5,12 +5,17 @@
 -- (SET ROLE checks membership), and it cannot be changed inside a SECURITY
 -- DEFINER function. A SECURITY DEFINER wrapper of your own does not change
 -- who poolkeeper sees: it is still the session's role.
+--
+-- caller and caller_is have no SET search_path, unlike every other function,
+-- so that PostgreSQL inlines them (the ledger trigger calls caller on every
+-- row); instead every name in them is schema-qualified, operators included,
+-- so that no search_path can change what they mean.
 CREATE FUNCTION poolkeeper.caller()
 RETURNS name
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role')::name END;
+    SELECT CASE WHEN pg_catalog.current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user
+                ELSE pg_catalog.current_setting('role')::pg_catalog.name END;
 $$;
 
 -- caller_is: whether the caller has the privileges of role p_role (for a
@@ -18,7 +23,6 @@ $$;
 CREATE FUNCTION poolkeeper.caller_is(p_role name)
 RETURNS boolean
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_has_role(poolkeeper.caller(), p_role, 'USAGE');
+    SELECT pg_catalog.pg_has_role(poolkeeper.caller(), p_role, 'USAGE');
 $$;
