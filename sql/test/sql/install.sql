@@ -114,8 +114,14 @@ SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = '
 
 DROP EXTENSION poolkeeper CASCADE;
 
-SELECT is_empty($$ SELECT * FROM db_objects EXCEPT SELECT * FROM objects_before $$,
-                'DROP EXTENSION poolkeeper CASCADE leaves no object behind');
+-- Roles belong to the cluster, not to the database: the extension's five
+-- group roles stay (and are reused by the next CREATE EXTENSION).
+SELECT is_empty($$ SELECT * FROM db_objects EXCEPT SELECT * FROM objects_before
+                   EXCEPT SELECT 'pg_authid', r FROM unnest(ARRAY['poolkeeper_admin', 'poolkeeper_manager', 'poolkeeper_investor',
+                                                                'poolkeeper_auditor', 'poolkeeper_listener']) r $$,
+                'DROP EXTENSION poolkeeper CASCADE leaves no object behind but the group roles');
+SELECT is((SELECT count(*)::int FROM pg_roles WHERE rolname LIKE 'poolkeeper\_%' AND NOT rolcanlogin), 5,
+          'the five NOLOGIN group roles poolkeeper_admin, _manager, _investor, _auditor and _listener exist');
 SELECT hasnt_schema('poolkeeper', 'schema poolkeeper is gone');
 
 SELECT * FROM finish();

@@ -152,6 +152,8 @@ SELECT pktest.denied_as('pksec_mgr_b', format($$UPDATE poolkeeper.pools SET mana
 SELECT pktest.denied_as('pksec_mgr_b', format($$INSERT INTO poolkeeper.alert_rules (pool_id) VALUES (%s)$$, :pool_b), 'manager B cannot write alert_rules directly');
 SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.locked_open_pool(%s)', :pool_b), 'internal functions are not callable');
 -- Manager B still runs pool B.
+SELECT pktest.as_role('pksec_mgr_b', $$SELECT poolkeeper.create_investor('Onboarded by B')$$) AS inv_b_new \gset
+SELECT is(login_role, NULL, 'a manager creates an investor without a login role') FROM poolkeeper.investors WHERE id = :inv_b_new;
 SELECT pktest.as_role('pksec_mgr_b', format('SELECT poolkeeper.post_transaction(%s, %s, %L, 50, %L)', :pool_b, :inv_x, 'fee', 'b-fee-1')) AS tx_bfee \gset
 SELECT is(pool_id, :pool_b::bigint, 'manager B posts to pool B') FROM poolkeeper.transactions WHERE id = :tx_bfee;
 SELECT is(pktest.as_role('pksec_mgr_b', format('SELECT poolkeeper.drop_alert_rule(%s)', :pool_b)), 'false', 'manager B may drop pool B''s (absent) rule');
