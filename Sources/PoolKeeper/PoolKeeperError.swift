@@ -69,7 +69,8 @@ public struct PoolKeeperError: Error, Sendable, CustomStringConvertible {
         public static let paymentExceedsObligation = Self(.paymentExceedsObligation)
         /// The investor still owes on a capital call of the pool, so cannot leave it (PKS15).
         public static let obligationOutstanding = Self(.obligationOutstanding)
-        /// The database role lacks the privilege (42501).
+        /// The connection's role may not do this: a pool it does not manage, or a call
+        /// its poolkeeper_* role does not allow (42501; docs/security.md).
         public static let permissionDenied = Self(.permissionDenied)
         /// A serializable transaction conflicted with another; retry it (40001).
         public static let serializationFailure = Self(.serializationFailure)

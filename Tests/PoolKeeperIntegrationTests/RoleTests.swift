@@ -1,0 +1,92 @@
+import Foundation
+import PoolKeeper
+import PostgresNIO
+import Testing
+
+/// The library in the hands of login roles that are not superusers
+/// (docs/security.md): each client connects as a role of its own, as an
+/// application acting for one user does.
+@Suite("Roles")
+struct RoleTests {
+    /// New login roles in `group`, for one test (roles belong to the cluster:
+    /// `dropRoles` removes them).
+    static func makeRole(_ admin: PoolKeeperClient, in group: String) async throws -> String {
+        let name = "pkswift_\(UUID().uuidString.prefix(8).lowercased())"
+        try await execute(admin, "CREATE ROLE \(unescaped: name) LOGIN IN ROLE \(unescaped: group)")
+        return name
+    }
+
+    static func dropRoles(_ admin: PoolKeeperClient, _ roles: [String]) async throws {
+        for role in roles { try await execute(admin, "DROP ROLE \(unescaped: role)") }
+    }
+
+    /// Runs `body` with a client connected as login role `role`.
+    static func withClient<Result: Sendable>(as role: String, _ body: (PoolKeeperClient) async throws -> Result) async throws -> Result {
+        var settings = try ConnectionSettings.fromEnvironment()
+        settings.username = role
+        return try await TestDatabase.withClient(settings: settings, body)
+    }
+
+    @Test("a manager's client runs their own pool, and another manager's pool is .permissionDenied or not there")
+    func managerClient() async throws {
+        try await TestDatabase.withClient { admin in
+            let roleA = try await Self.makeRole(admin, in: "poolkeeper_manager")
+            let roleB = try await Self.makeRole(admin, in: "poolkeeper_manager")
+            let managerA = try await admin.createManager(name: unique("Manager A"), loginRole: roleA)
+            let managerB = try await admin.createManager(name: unique("Manager B"), loginRole: roleB)
+            let investor = try await admin.createInvestor(name: unique("Investor"))
+            let poolB = try await admin.createPool(manager: managerB, name: unique("Pool B"), currency: "USD")
+            try await admin.addInvestor(investor, to: poolB)
+            let postedB = try await admin.post(.contribution, 70, pool: poolB, investor: investor)
+
+            try await Self.withClient(as: roleA) { client in
+                let poolA = try await client.createPool(manager: managerA, name: unique("Pool A"), currency: "USD")
+                try await client.addInvestor(investor, to: poolA)
+                let posted = try await client.post(.contribution, 100, pool: poolA, investor: investor)
+                #expect(try await client.pool(poolA).id == poolA)
+                #expect(try await client.transactions(in: poolA, limit: 10).transactions.map(\.id) == [posted])
+
+                await expectFailure(.permissionDenied, sqlState: "42501") {
+                    _ = try await client.post(.contribution, 1, pool: poolB, investor: investor)
+                }
+                await expectFailure(.permissionDenied) { _ = try await client.reverse(postedB, reason: "not mine") }
+                await expectFailure(.permissionDenied) {
+                    _ = try await client.createPool(manager: managerB, name: unique("Fake"), currency: "USD")
+                }
+                await expectFailure(.permissionDenied) { _ = try await client.createManager(name: unique("Manager C")) }
+                await expectFailure(.notFound) { _ = try await client.pool(poolB) }
+                await expectFailure(.notFound) { _ = try await client.transactions(in: poolB, limit: 10) }
+            }
+            #expect(try await admin.transactions(in: poolB, limit: 10).transactions.map(\.id) == [postedB],
+                    "nothing was written to pool B")
+            try await Self.dropRoles(admin, [roleA, roleB])
+        }
+    }
+
+    @Test("a listener's client runs the spike monitor and raises its alerts, but posts no money", .timeLimit(.minutes(1)))
+    func listenerClient() async throws {
+        try await TestDatabase.withClient { admin in
+            let role = try await Self.makeRole(admin, in: "poolkeeper_listener")
+            let (pool, investors) = try await makePool(admin, members: 1)
+            try await admin.setAlertRule(AlertRule(spikeShortWindow: .seconds(2), spikeBaselineWindow: .seconds(10),
+                                                   spikeFactor: 2, spikeMinCount: 5), for: pool)
+            let start = try await admin.feedCursor()
+            try await Self.withClient(as: role) { client in
+                let monitor = Task { try await SpikeMonitor(client: client, options: .init(pools: [pool])).run() }
+                defer { monitor.cancel() }
+                try await Task.sleep(for: .milliseconds(500))
+                for _ in 0..<8 { _ = try await admin.post(.contribution, 1, pool: pool, investor: investors[0]) }
+                func spikes() async throws -> [Alert] {
+                    try await admin.alerts(after: start, limit: 1000).alerts.filter { $0.poolID == pool && $0.kind == .spike }
+                }
+                for _ in 0..<250 where try await spikes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(try await spikes().count == 1, "the listener's monitor raised the burst's spike alert")
+
+                await expectFailure(.permissionDenied) {
+                    _ = try await client.post(.contribution, 1, pool: pool, investor: investors[0])
+                }
+            }
+            try await Self.dropRoles(admin, [role])
+        }
+    }
+}
