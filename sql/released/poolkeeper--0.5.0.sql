@@ -11,7 +11,10 @@ COMMENT ON SCHEMA poolkeeper IS 'poolkeeper: investment pools, exact ledger, pos
 -- The extension's group roles (NOLOGIN; grant them to login roles). Roles
 -- belong to the cluster, not to a database: they are created here only when
 -- missing, so a second database with poolkeeper shares them, and DROP
--- EXTENSION leaves them (drop them by hand once no database uses them).
+-- EXTENSION leaves them (drop them by hand once no database uses them). A
+-- member of one has its rights in every database of the cluster that has
+-- poolkeeper. An existing role that can log in or has a special attribute is
+-- refused, not adopted.
 -- What each may do is in grants.sql and policies.sql, and in docs/security.md.
 --   poolkeeper_admin     everything, through the functions, including rules
 --   poolkeeper_manager   their own pools: members, money, rules, reports
@@ -28,6 +31,12 @@ BEGIN
                                   'poolkeeper_auditor', 'poolkeeper_listener'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
+        ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role
+                         AND (rolcanlogin OR rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)) THEN
+            -- A role of that name made by somebody else, with more rights than a group role needs.
+            RAISE EXCEPTION USING ERRCODE = '42501',
+                MESSAGE = format('role %I exists and can log in or has a special attribute: poolkeeper will not adopt it', v_role),
+                HINT = format('ALTER ROLE %I NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS, or drop it', v_role);
         END IF;
     END LOOP;
 END;
@@ -323,8 +332,8 @@ CREATE TABLE poolkeeper.alert_rules (
 -- the ledger (alerts_append_only).
 -- kind is large_transaction (raised by the ledger trigger, in the same
 -- database transaction as the row) or spike (raised by a spike monitor
--- through raise_alert). dedupe_key is unique: raising an alert twice under
--- one key keeps the first. details holds amounts as JSON strings, so that no
+-- through raise_alert). dedupe_key is unique per pool: raising an alert of a
+-- pool twice under one key keeps the first. details holds amounts as JSON strings, so that no
 -- client reads them as floating point. Each new row is announced on channel
 -- poolkeeper_alerts at commit (alerts_notify), and alerts_after hands out
 -- every committed row exactly once, in (xact_id, id) order, like the ledger
@@ -339,8 +348,9 @@ CREATE TABLE poolkeeper.alerts (
     transaction_id bigint,
     details        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(details) = 'object'),
     raised_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    dedupe_key     text NOT NULL UNIQUE CHECK (length(dedupe_key) BETWEEN 1 AND 255),
-    xact_id        xid8 NOT NULL  -- set by alerts_before_insert
+    dedupe_key     text NOT NULL CHECK (length(dedupe_key) BETWEEN 1 AND 255),
+    xact_id        xid8 NOT NULL,  -- set by alerts_before_insert
+    UNIQUE (pool_id, dedupe_key)
 );
 
 CREATE INDEX alerts_feed ON poolkeeper.alerts (xact_id, id);
@@ -893,11 +903,13 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_minor      smallint := poolkeeper.locked_open_pool(p_pool_id);
+    v_minor      smallint;
     v_commitment numeric;
-    v_zero       numeric := round(0::numeric, v_minor);
+    v_zero       numeric;
 BEGIN
-    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');  -- before the pool's lock
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);
+    v_zero := round(0::numeric, v_minor);
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
@@ -1928,8 +1940,9 @@ $$;
 -- raise_alert: records an alert of kind p_kind ('large_transaction' or
 -- 'spike') for pool p_pool_id, for spike monitors and other producers, and
 -- returns its id; the alert is announced on poolkeeper_alerts at commit.
--- Returns NULL, and announces nothing, when an alert with p_dedupe_key
--- exists: of two sessions racing with one key, the second waits for the
+-- Returns NULL, and announces nothing, when the pool has an alert with
+-- p_dedupe_key (keys are per pool, so that nobody can take another pool's
+-- keys first): of two sessions racing with one key, the second waits for the
 -- first and gets NULL if it commits. p_details is a JSON object of at most
 -- 8 kB; p_transaction_id, if given, is a ledger row of that pool. Keys that
 -- start with 'large_transaction:' are the ledger trigger's own.
@@ -1975,12 +1988,12 @@ BEGIN
         END IF;
         IF v_ledger_pool <> p_pool_id THEN
             RAISE EXCEPTION USING ERRCODE = 'PKA01',
-                MESSAGE = format('ledger row %s belongs to pool %s, not pool %s', p_transaction_id, v_ledger_pool, p_pool_id);
+                MESSAGE = format('ledger row %s is not a row of pool %s', p_transaction_id, p_pool_id);
         END IF;
     END IF;
     INSERT INTO poolkeeper.alerts (kind, pool_id, transaction_id, details, dedupe_key)
     VALUES (p_kind, p_pool_id, p_transaction_id, p_details, p_dedupe_key)
-    ON CONFLICT (dedupe_key) DO NOTHING
+    ON CONFLICT (pool_id, dedupe_key) DO NOTHING
     RETURNING id INTO v_id;
     RETURN v_id;
 END;
@@ -2473,7 +2486,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF (v_op.kind, v_op.pool_id, v_op.total, v_op.basis) IS DISTINCT FROM (p_kind, p_pool_id, p_total, p_basis)
+    IF v_op.pool_id IS DISTINCT FROM p_pool_id THEN  -- nothing about another pool's operation
+        RAISE EXCEPTION USING ERRCODE = 'PKS08',
+            MESSAGE = format('idempotency key %L was used for an operation of another pool', p_idempotency_key);
+    END IF;
+    IF (v_op.kind, v_op.total, v_op.basis) IS DISTINCT FROM (p_kind, p_total, p_basis)
        OR v_op.due_date IS DISTINCT FROM p_due_date THEN
         RAISE EXCEPTION USING ERRCODE = 'PKS08',
             MESSAGE = format('idempotency key %L was used for operation %s (%s of %s in pool %s)',
@@ -3227,6 +3244,42 @@ $$;
 -- (authorize_pool, authorize_admin); reads go through the tables and views,
 -- whose rows row-level security filters per role (policies.sql). The
 -- test security.sql holds the same matrix and fails when they differ.
+
+-- Privileges granted by hand before 0.5.0 (0.4.0 granted none) would go
+-- around all of this: they are revoked from every role but the owner and the
+-- five group roles, with a WARNING naming each. (A fresh install has none.)
+DO $revoke$
+DECLARE
+    v_grant record;
+BEGIN
+    FOR v_grant IN
+        SELECT DISTINCT x.kind, x.object, x.grantee
+          FROM (SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
+                       format('poolkeeper.%I', c.relname) AS object, a.grantee
+                  FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+                 WHERE c.relnamespace = 'poolkeeper'::regnamespace AND a.grantee <> c.relowner
+                UNION ALL
+                SELECT 'FUNCTION', format('poolkeeper.%I(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+                       a.grantee
+                  FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+                 WHERE p.pronamespace = 'poolkeeper'::regnamespace AND a.grantee NOT IN (p.proowner, 0)
+                UNION ALL
+                SELECT 'SCHEMA', 'poolkeeper', a.grantee
+                  FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+                 WHERE n.nspname = 'poolkeeper' AND a.grantee <> n.nspowner) x
+         WHERE x.grantee = 0
+            OR x.grantee NOT IN (SELECT oid FROM pg_catalog.pg_roles
+                                  WHERE rolname IN ('poolkeeper_admin', 'poolkeeper_manager', 'poolkeeper_investor',
+                                                    'poolkeeper_auditor', 'poolkeeper_listener'))
+         ORDER BY 1, 2, 3
+    LOOP
+        RAISE WARNING 'poolkeeper: revoking every privilege of % on % %: roles get their rights from the poolkeeper_* group roles now',
+            CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE v_grant.grantee::regrole::text END, lower(v_grant.kind), v_grant.object;
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s', v_grant.kind, v_grant.object,
+                       CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(v_grant.grantee::regrole::text) END);
+    END LOOP;
+END;
+$revoke$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA poolkeeper FROM PUBLIC;
 GRANT USAGE ON SCHEMA poolkeeper
     TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;

@@ -1,6 +1,7 @@
 -- One line per object of extension poolkeeper with its full definition, in
 -- a stable order: two databases with equal fingerprints have the same
--- extension schema. Used by upgrade.sh to compare an upgraded install with a
+-- extension schema (a NULL ACL is written as the default it stands for).
+-- Used by upgrade.sh to compare an upgraded install with a
 -- fresh one.
 WITH members AS (
     SELECT d.classid, d.objid
@@ -8,7 +9,8 @@ WITH members AS (
      WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
 )
 SELECT line FROM (
-    SELECT format('function %s owner=%s acl=%s', pg_get_functiondef(p.oid), p.proowner::regrole, p.proacl) AS line
+    SELECT format('function %s owner=%s acl=%s', pg_get_functiondef(p.oid), p.proowner::regrole,
+                  coalesce(p.proacl, acldefault('f', p.proowner))) AS line
       FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
     UNION ALL
     SELECT format('column %s.%s #%s %s notnull=%s default=%s generated=%s identity=%s acl=%s', c.relname, a.attname, a.attnum,
@@ -19,7 +21,9 @@ SELECT line FROM (
       LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
     UNION ALL
     SELECT format('relation %s kind=%s options=%s owner=%s acl=%s rowsecurity=%s forcerowsecurity=%s', c.relname, c.relkind,
-                  c.reloptions, c.relowner::regrole, c.relacl, c.relrowsecurity, c.relforcerowsecurity)
+                  c.reloptions, c.relowner::regrole,
+                  coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)),
+                  c.relrowsecurity, c.relforcerowsecurity)
       FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
     UNION ALL
     SELECT format('policy %s on %s: cmd=%s permissive=%s roles=%s using=%s check=%s', pol.polname, pol.polrelid::regclass,
@@ -27,6 +31,16 @@ SELECT line FROM (
                   (SELECT array_agg(r::regrole::text ORDER BY r::regrole::text) FROM unnest(pol.polroles) AS r),
                   pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid))
       FROM pg_policy pol JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = pol.polrelid
+    UNION ALL
+    SELECT format('schema %s owner=%s acl=%s', n.nspname, n.nspowner::regrole, coalesce(n.nspacl, acldefault('n', n.nspowner)))
+      FROM pg_namespace n WHERE n.nspname = 'poolkeeper'
+    UNION ALL
+    SELECT format('initial privileges of %s: %s %s', pg_describe_object(ip.classoid, ip.objoid, ip.objsubid), ip.privtype, ip.initprivs)
+      FROM pg_init_privs ip JOIN members m ON m.classid = ip.classoid AND m.objid = ip.objoid
+      LEFT JOIN pg_class c ON ip.classoid = 'pg_class'::regclass AND c.oid = ip.objoid
+     -- An initial ACL that is a relation's default is the same as none.
+     WHERE c.oid IS NULL OR ip.objsubid <> 0
+        OR ip.initprivs <> acldefault(CASE c.relkind WHEN 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner)
     UNION ALL
     SELECT format('index %s', pg_get_indexdef(i.indexrelid))
       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid

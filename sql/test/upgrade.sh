@@ -36,8 +36,18 @@ SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1'), poolkeeper
        poolkeeper.post_transaction(1, 1, 'withdrawal', 30), poolkeeper.post_transaction(2, 1, 'contribution', 1000);
 SELECT poolkeeper.reverse_transaction(2, 'entered twice');
 SELECT poolkeeper.remove_investor(1, 2);
+-- What a site may have granted by hand before 0.5.0 brought roles: the
+-- upgrade to 0.5.0 revokes it (the fingerprint compares every ACL).
+DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pk_upgrade_app') THEN CREATE ROLE pk_upgrade_app NOLOGIN; END IF;
+END \$\$;
+GRANT USAGE ON SCHEMA poolkeeper TO pk_upgrade_app;
+GRANT ALL ON ALL TABLES IN SCHEMA poolkeeper TO pk_upgrade_app;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA poolkeeper TO pk_upgrade_app;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA poolkeeper TO pk_upgrade_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA poolkeeper TO PUBLIC;
 SQL
-    q -d "$old" -c "ALTER EXTENSION poolkeeper UPDATE TO '$current'"
+    q -d "$old" -c "ALTER EXTENSION poolkeeper UPDATE TO '$current'" 2> "$work/update.err"
     q -d "$old" -f "$here/schema_fingerprint.sql" > "$work/upgraded"
     same_schema() { diff -u "$work/fresh" "$work/upgraded" >&2; }
     verifies() { [ "$(q -d "$old" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]; }
@@ -50,11 +60,14 @@ SQL
         [ "$(q -d "$old" -c 'SELECT count(*) FROM poolkeeper.alerts_after(NULL)')" = 1 ] &&
         [ "$(q -d "$old" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]
     }
+    warned() { grep -q 'revoking every privilege of pk_upgrade_app on table poolkeeper.transactions' "$work/update.err" &&
+               grep -q 'revoking every privilege of PUBLIC on table poolkeeper.positions' "$work/update.err"; }
     check "$from -> $current gives the same objects and definitions as a fresh $current" same_schema
+    check "$from -> $current revokes the grants made by hand, and warns about each" warned
     check "$from -> $current: the data written before the upgrade verifies" verifies
     check "$from -> $current: rows written before the upgrade are in the feed, once each" feed_has_old_rows
     check "$from -> $current: posting and alerting work on the upgraded database" posts_and_alerts
 done
 echo "1..$n"
-q -d postgres -c "DROP DATABASE IF EXISTS $old" -c "DROP DATABASE $fresh" >/dev/null
+q -d postgres -c "DROP DATABASE IF EXISTS $old" -c "DROP DATABASE $fresh" -c "DROP ROLE IF EXISTS pk_upgrade_app" >/dev/null
 [ "$failed" -eq 0 ]

@@ -8,11 +8,13 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_minor      smallint := poolkeeper.locked_open_pool(p_pool_id);
+    v_minor      smallint;
     v_commitment numeric;
-    v_zero       numeric := round(0::numeric, v_minor);
+    v_zero       numeric;
 BEGIN
-    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');  -- before the pool's lock
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);
+    v_zero := round(0::numeric, v_minor);
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
         RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);

@@ -1,8 +1,9 @@
 -- raise_alert: records an alert of kind p_kind ('large_transaction' or
 -- 'spike') for pool p_pool_id, for spike monitors and other producers, and
 -- returns its id; the alert is announced on poolkeeper_alerts at commit.
--- Returns NULL, and announces nothing, when an alert with p_dedupe_key
--- exists: of two sessions racing with one key, the second waits for the
+-- Returns NULL, and announces nothing, when the pool has an alert with
+-- p_dedupe_key (keys are per pool, so that nobody can take another pool's
+-- keys first): of two sessions racing with one key, the second waits for the
 -- first and gets NULL if it commits. p_details is a JSON object of at most
 -- 8 kB; p_transaction_id, if given, is a ledger row of that pool. Keys that
 -- start with 'large_transaction:' are the ledger trigger's own.
@@ -48,12 +49,12 @@ BEGIN
         END IF;
         IF v_ledger_pool <> p_pool_id THEN
             RAISE EXCEPTION USING ERRCODE = 'PKA01',
-                MESSAGE = format('ledger row %s belongs to pool %s, not pool %s', p_transaction_id, v_ledger_pool, p_pool_id);
+                MESSAGE = format('ledger row %s is not a row of pool %s', p_transaction_id, p_pool_id);
         END IF;
     END IF;
     INSERT INTO poolkeeper.alerts (kind, pool_id, transaction_id, details, dedupe_key)
     VALUES (p_kind, p_pool_id, p_transaction_id, p_details, p_dedupe_key)
-    ON CONFLICT (dedupe_key) DO NOTHING
+    ON CONFLICT (pool_id, dedupe_key) DO NOTHING
     RETURNING id INTO v_id;
     RETURN v_id;
 END;

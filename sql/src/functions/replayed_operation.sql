@@ -24,7 +24,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF (v_op.kind, v_op.pool_id, v_op.total, v_op.basis) IS DISTINCT FROM (p_kind, p_pool_id, p_total, p_basis)
+    IF v_op.pool_id IS DISTINCT FROM p_pool_id THEN  -- nothing about another pool's operation
+        RAISE EXCEPTION USING ERRCODE = 'PKS08',
+            MESSAGE = format('idempotency key %L was used for an operation of another pool', p_idempotency_key);
+    END IF;
+    IF (v_op.kind, v_op.total, v_op.basis) IS DISTINCT FROM (p_kind, p_total, p_basis)
        OR v_op.due_date IS DISTINCT FROM p_due_date THEN
         RAISE EXCEPTION USING ERRCODE = 'PKS08',
             MESSAGE = format('idempotency key %L was used for operation %s (%s of %s in pool %s)',

@@ -5,6 +5,42 @@
 -- (authorize_pool, authorize_admin); reads go through the tables and views,
 -- whose rows row-level security filters per role (policies.sql). The
 -- test security.sql holds the same matrix and fails when they differ.
+
+-- Privileges granted by hand before 0.5.0 (0.4.0 granted none) would go
+-- around all of this: they are revoked from every role but the owner and the
+-- five group roles, with a WARNING naming each. (A fresh install has none.)
+DO $revoke$
+DECLARE
+    v_grant record;
+BEGIN
+    FOR v_grant IN
+        SELECT DISTINCT x.kind, x.object, x.grantee
+          FROM (SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
+                       format('poolkeeper.%I', c.relname) AS object, a.grantee
+                  FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+                 WHERE c.relnamespace = 'poolkeeper'::regnamespace AND a.grantee <> c.relowner
+                UNION ALL
+                SELECT 'FUNCTION', format('poolkeeper.%I(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+                       a.grantee
+                  FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+                 WHERE p.pronamespace = 'poolkeeper'::regnamespace AND a.grantee NOT IN (p.proowner, 0)
+                UNION ALL
+                SELECT 'SCHEMA', 'poolkeeper', a.grantee
+                  FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
+                 WHERE n.nspname = 'poolkeeper' AND a.grantee <> n.nspowner) x
+         WHERE x.grantee = 0
+            OR x.grantee NOT IN (SELECT oid FROM pg_catalog.pg_roles
+                                  WHERE rolname IN ('poolkeeper_admin', 'poolkeeper_manager', 'poolkeeper_investor',
+                                                    'poolkeeper_auditor', 'poolkeeper_listener'))
+         ORDER BY 1, 2, 3
+    LOOP
+        RAISE WARNING 'poolkeeper: revoking every privilege of % on % %: roles get their rights from the poolkeeper_* group roles now',
+            CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE v_grant.grantee::regrole::text END, lower(v_grant.kind), v_grant.object;
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s', v_grant.kind, v_grant.object,
+                       CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(v_grant.grantee::regrole::text) END);
+    END LOOP;
+END;
+$revoke$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA poolkeeper FROM PUBLIC;
 GRANT USAGE ON SCHEMA poolkeeper
     TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor, poolkeeper_listener;

@@ -2,8 +2,8 @@
 -- the ledger (alerts_append_only).
 -- kind is large_transaction (raised by the ledger trigger, in the same
 -- database transaction as the row) or spike (raised by a spike monitor
--- through raise_alert). dedupe_key is unique: raising an alert twice under
--- one key keeps the first. details holds amounts as JSON strings, so that no
+-- through raise_alert). dedupe_key is unique per pool: raising an alert of a
+-- pool twice under one key keeps the first. details holds amounts as JSON strings, so that no
 -- client reads them as floating point. Each new row is announced on channel
 -- poolkeeper_alerts at commit (alerts_notify), and alerts_after hands out
 -- every committed row exactly once, in (xact_id, id) order, like the ledger
@@ -18,8 +18,9 @@ CREATE TABLE poolkeeper.alerts (
     transaction_id bigint,
     details        jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(details) = 'object'),
     raised_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-    dedupe_key     text NOT NULL UNIQUE CHECK (length(dedupe_key) BETWEEN 1 AND 255),
-    xact_id        xid8 NOT NULL  -- set by alerts_before_insert
+    dedupe_key     text NOT NULL CHECK (length(dedupe_key) BETWEEN 1 AND 255),
+    xact_id        xid8 NOT NULL,  -- set by alerts_before_insert
+    UNIQUE (pool_id, dedupe_key)
 );
 
 CREATE INDEX alerts_feed ON poolkeeper.alerts (xact_id, id);

@@ -135,7 +135,7 @@ SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', 999999)', :usd), 'PKN04',
                              'ledger row 999999 does not exist', 'an unknown ledger row');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.raise_alert(''spike'', %s, ''{}'', ''k'', %s)', :jpy, :big), 'PKA01',
-                             format('ledger row %s belongs to pool %s, not pool %s', :big, :usd, :jpy), 'a ledger row of another pool');
+                             format('ledger row %s is not a row of pool %s', :big, :jpy), 'a ledger row of another pool');
 INSERT INTO poolkeeper.alerts (kind, pool_id, dedupe_key, xact_id) VALUES ('spike', :usd, 'by-insert', '5') RETURNING xact_id AS given \gset
 SELECT is(:'given'::xid8, pg_current_xact_id(), 'an alert written by hand gets its transaction''s id, whatever it says');
 -- The alert log is append-only.

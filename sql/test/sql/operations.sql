@@ -318,6 +318,12 @@ SELECT pktest.refused(format('SELECT poolkeeper.distribute(%s, -5)', :three), 'P
 SELECT pktest.refused('SELECT poolkeeper.distribute(-1, 5)', 'PKN01', 'pool -1 does not exist', 'distribute: unknown pool');
 SELECT pktest.refused(format($$SELECT poolkeeper.distribute(%s, 5, 'net_invested', 'dist-net_invested-%s')$$, :three,
                              (SELECT min(pool_id) FROM rdists WHERE basis = 'net_invested')), 'PKS08',
+                      format($$idempotency key 'dist-net_invested-%s' was used for an operation of another pool$$,
+                             (SELECT min(pool_id) FROM rdists WHERE basis = 'net_invested')),
+                      'distribute: a key used in another pool (which is not described)');
+SELECT pktest.refused(format($$SELECT poolkeeper.distribute(%s, 5, 'net_invested', 'dist-net_invested-%s')$$,
+                             (SELECT min(pool_id) FROM rdists WHERE basis = 'net_invested'),
+                             (SELECT min(pool_id) FROM rdists WHERE basis = 'net_invested')), 'PKS08',
                       format($$idempotency key 'dist-net_invested-%s' was used for operation %s (distribution of %s in pool %s)$$,
                              (SELECT min(pool_id) FROM rdists WHERE basis = 'net_invested'),
                              (SELECT operation_id FROM rdists WHERE basis = 'net_invested' ORDER BY pool_id LIMIT 1),

@@ -151,6 +151,17 @@ SELECT pktest.denied_as('pksec_mgr_b', format('DELETE FROM poolkeeper.membership
 SELECT pktest.denied_as('pksec_mgr_b', format($$UPDATE poolkeeper.pools SET manager_id = %s$$, :mgr_b), 'manager B cannot take pools over by UPDATE');
 SELECT pktest.denied_as('pksec_mgr_b', format($$INSERT INTO poolkeeper.alert_rules (pool_id) VALUES (%s)$$, :pool_b), 'manager B cannot write alert_rules directly');
 SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.locked_open_pool(%s)', :pool_b), 'internal functions are not callable');
+-- Keys of other pools: taken by nobody, and nothing told about them.
+SELECT isnt(pktest.as_role('pksec_mgr_b', format('SELECT poolkeeper.raise_alert(%L, %s, %L, %L)', 'spike', :pool_b, '{}', 'spike:' || :pool_a || ':1')), NULL,
+            'manager B raises an alert on pool B under a key that looks like pool A''s ...');
+SELECT isnt(pktest.as_role('pksec_listener', format('SELECT poolkeeper.raise_alert(%L, %s, %L, %L)', 'spike', :pool_a, '{}', 'spike:' || :pool_a || ':1')), NULL,
+            '... and pool A''s monitor still raises its alert under that key (dedupe keys are per pool)');
+SELECT pktest.refused(format('SELECT pktest.as_role(%L, %L)', 'pksec_mgr_b', format('SELECT poolkeeper.raise_alert(%L, %s, %L, %L, %s)', 'spike', :pool_b, '{}', 'b-2', :tx_ax)),
+          'PKA01', format('ledger row %s is not a row of pool %s', :tx_ax, :pool_b), 'a ledger row of pool A is "not a row of pool B", and its pool is not named');
+SELECT pktest.as_role('pksec_mgr_a', format('SELECT poolkeeper.distribute(%s, 10, %L, %L)', :pool_a, 'net_invested', 'shared-key')) AS done \gset
+SELECT pktest.refused(format('SELECT pktest.as_role(%L, %L)', 'pksec_mgr_b', format('SELECT poolkeeper.distribute(%s, 10, %L, %L)', :pool_b, 'net_invested', 'shared-key')),
+          'PKS08', 'idempotency key ''shared-key'' was used for an operation of another pool',
+          'an operation key used in pool A refuses manager B without telling what pool A did');
 -- Manager B still runs pool B.
 SELECT pktest.as_role('pksec_mgr_b', $$SELECT poolkeeper.create_investor('Onboarded by B')$$) AS inv_b_new \gset
 SELECT is(login_role, NULL, 'a manager creates an investor without a login role') FROM poolkeeper.investors WHERE id = :inv_b_new;
@@ -326,6 +337,19 @@ SELECT is_empty($$SELECT c.relname, r.role, priv
                    WHERE c.relnamespace = 'poolkeeper'::regnamespace AND c.relkind IN ('r', 'v')
                      AND has_table_privilege(r.role, c.oid, priv)$$,
                 'no role may write, truncate or reference a table or view directly');
+SELECT is_empty($$SELECT x.object, x.grantee::regrole
+                    FROM (SELECT c.relname::text AS object, a.grantee, c.relowner AS owner FROM pg_class c, aclexplode(c.relacl) a
+                           WHERE c.relnamespace = 'poolkeeper'::regnamespace
+                          UNION ALL
+                          SELECT p.oid::regprocedure::text, a.grantee, p.proowner FROM pg_proc p, aclexplode(p.proacl) a
+                           WHERE p.pronamespace = 'poolkeeper'::regnamespace
+                          UNION ALL
+                          SELECT 'schema', a.grantee, n.nspowner FROM pg_namespace n, aclexplode(n.nspacl) a
+                           WHERE n.nspname = 'poolkeeper') x
+                   WHERE x.grantee <> x.owner
+                     AND x.grantee NOT IN (SELECT oid FROM pg_roles WHERE rolname IN ('poolkeeper_admin', 'poolkeeper_manager',
+                                           'poolkeeper_investor', 'poolkeeper_auditor', 'poolkeeper_listener'))$$,
+                'no role but the owner and the five group roles holds any privilege on the schema or anything in it');
 SELECT is_empty($$SELECT c.relname, r.role FROM pg_class c
                    CROSS JOIN (VALUES ('public'), ('poolkeeper_manager'), ('poolkeeper_investor'), ('poolkeeper_listener')) r(role)
                    WHERE c.relnamespace = 'poolkeeper'::regnamespace AND c.relkind = 'S'
@@ -339,6 +363,23 @@ SELECT is_empty($$SELECT relname FROM pg_class WHERE relnamespace = 'poolkeeper'
                 'every view reads with the caller''s rights (security_invoker)');
 SELECT is_empty($$SELECT rolname FROM pg_roles WHERE rolname LIKE 'poolkeeper\_%' AND (rolcanlogin OR rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls)$$,
                 'the extension''s roles cannot log in and hold no special attribute');
+
+-- An existing role of a group role's name with more rights is not adopted.
+CREATE FUNCTION pktest.error_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE p_sql;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END;
+$$;
+BEGIN;
+ALTER ROLE poolkeeper_listener LOGIN;
+DROP EXTENSION poolkeeper CASCADE;
+SELECT pktest.error_of('CREATE EXTENSION poolkeeper') AS adopt_error \gset
+ROLLBACK;
+SELECT is(:'adopt_error'::text, '42501: role poolkeeper_listener exists and can log in or has a special attribute: poolkeeper will not adopt it',
+          'CREATE EXTENSION refuses a poolkeeper_listener role that can log in');
 
 -- 9. Injection attempts are data.
 SELECT pktest.as_role('pksec_mgr_a', $q$SELECT poolkeeper.create_investor($n$Robert'); DROP TABLE poolkeeper.transactions; --$n$)$q$) AS inv_bobby \gset
