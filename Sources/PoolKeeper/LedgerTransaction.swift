@@ -28,6 +28,10 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
     /// The distribution that wrote this row (``PoolKeeperClient/distribute(_:toMembersOf:basis:idempotencyKey:)``);
     /// nil for every other row.
     public var operationID: OperationID? = nil
+    /// The database role that wrote the row: the session's role (SET ROLE, else
+    /// the login) of whoever posted, reversed or distributed (docs/security.md).
+    /// nil for rows written before extension 0.5.0.
+    public var postedBy: String? = nil
 
     /// Whether this row is a reversal of another.
     public var isReversal: Bool { reverses != nil }

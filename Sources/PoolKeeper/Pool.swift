@@ -17,6 +17,9 @@ public struct Pool: Hashable, Sendable, Codable {
     public var createdAt: Date
     /// When the pool was closed; nil while it is open.
     public var closedAt: Date?
+    /// The database role that closed it (docs/security.md); nil while it is
+    /// open, and for pools closed before extension 0.5.0.
+    public var closedBy: String? = nil
 }
 
 /// One stint of an investor in a pool: leaving ends it (`leftAt`), and

@@ -17,7 +17,7 @@ extension PoolKeeperClient {
             let rows = try await self.rows("""
                 SELECT t.id, t.investor_id, t.kind, t.amount, p.currency, t.occurred_at, t.recorded_at,
                        t.idempotency_key, t.reverses_id,
-                       \(unescaped: Self.metadataAsText("t")), t.operation_id
+                       \(unescaped: Self.metadataAsText("t")), t.operation_id, t.posted_by::text
                   FROM poolkeeper.pools p
                   LEFT JOIN LATERAL (
                         SELECT * FROM poolkeeper.transactions t
@@ -30,8 +30,8 @@ extension PoolKeeperClient {
                 """)
             var exists = false
             var found: [LedgerTransaction] = []
-            for (id, investor, kind, amount, currency, occurred, recorded, key, reverses, metadata, operation) in try rows.map({
-                try $0.decode((Int64?, Int64?, String?, Decimal?, String, Date?, Date?, String?, Int64?, String?, Int64?).self)
+            for (id, investor, kind, amount, currency, occurred, recorded, key, reverses, metadata, operation, postedBy) in try rows.map({
+                try $0.decode((Int64?, Int64?, String?, Decimal?, String, Date?, Date?, String?, Int64?, String?, Int64?, String?).self)
             }) {
                 exists = true
                 guard let id, let investor, let kind, let amount, let occurred, let recorded, let metadata else { continue }
@@ -40,7 +40,7 @@ extension PoolKeeperClient {
                     kind: try Self.kind(kind), amount: Money(amount, currency), occurredAt: occurred,
                     recordedAt: recorded, idempotencyKey: key, reverses: reverses.map(TransactionID.init(rawValue:)),
                     metadata: try JSONDecoder().decode([String: String].self, from: Data(metadata.utf8)),
-                    operationID: operation.map(OperationID.init(rawValue:))))
+                    operationID: operation.map(OperationID.init(rawValue:)), postedBy: postedBy))
             }
             return (exists, found)
         }

@@ -35,11 +35,11 @@ extension PoolKeeperClient {
     /// The pool with that id; throws `.notFound` when there is none.
     public func pool(_ id: PoolID) async throws(PoolKeeperError) -> Pool {
         let found = try await first("""
-            SELECT manager_id, name, currency, status, created_at, closed_at FROM poolkeeper.pools WHERE id = \(id.rawValue)
+            SELECT manager_id, name, currency, status, created_at, closed_at, closed_by::text FROM poolkeeper.pools WHERE id = \(id.rawValue)
             """) { row in
-            let (manager, name, currency, status, created, closed) = try row.decode((Int64, String, String, String, Date, Date?).self)
+            let (manager, name, currency, status, created, closed, closedBy) = try row.decode((Int64, String, String, String, Date, Date?, String?).self)
             return Pool(id: id, managerID: ManagerID(rawValue: manager), name: name, currency: currency,
-                        status: Pool.Status(rawValue: status) ?? .closed, createdAt: created, closedAt: closed)
+                        status: Pool.Status(rawValue: status) ?? .closed, createdAt: created, closedAt: closed, closedBy: closedBy)
         }
         guard let found else { throw PoolKeeperError.notFound("pool", id.rawValue) }
         return found

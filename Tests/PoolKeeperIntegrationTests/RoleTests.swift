@@ -44,7 +44,9 @@ struct RoleTests {
                 try await client.addInvestor(investor, to: poolA)
                 let posted = try await client.post(.contribution, 100, pool: poolA, investor: investor)
                 #expect(try await client.pool(poolA).id == poolA)
-                #expect(try await client.transactions(in: poolA, limit: 10).transactions.map(\.id) == [posted])
+                let rows = try await client.transactions(in: poolA, limit: 10).transactions
+                #expect(rows.map(\.id) == [posted])
+                #expect(rows.map(\.postedBy) == [roleA], "the row names the login that posted it")
 
                 await expectFailure(.permissionDenied, sqlState: "42501") {
                     _ = try await client.post(.contribution, 1, pool: poolB, investor: investor)
@@ -59,6 +61,10 @@ struct RoleTests {
             }
             #expect(try await admin.transactions(in: poolB, limit: 10).transactions.map(\.id) == [postedB],
                     "nothing was written to pool B")
+            try await Self.withClient(as: roleB) { client in
+                try await client.closePool(poolB)
+                #expect(try await client.pool(poolB).closedBy == roleB, "the pool names the login that closed it")
+            }
             try await Self.dropRoles(admin, [roleA, roleB])
         }
     }
@@ -81,6 +87,13 @@ struct RoleTests {
                 }
                 for _ in 0..<250 where try await spikes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(try await spikes().count == 1, "the listener's monitor raised the burst's spike alert")
+                var feed = client.transactionStream(after: start).makeAsyncIterator()
+                var first: LedgerTransaction?
+                while first == nil, let entry = try await feed.next() {
+                    if entry.item.poolID == pool { first = entry.item }
+                }
+                #expect(try #require(first).postedBy == (try ConnectionSettings.fromEnvironment().username),
+                        "the feed names the login that posted each row")
 
                 await expectFailure(.permissionDenied) {
                     _ = try await client.post(.contribution, 1, pool: pool, investor: investors[0])

@@ -2120,18 +2120,19 @@ $$;
 -- docs/feed.md). The rows of one database transaction come together, so a
 -- distribution's rows (operation_id) come one after another. PKA01 for a
 -- bad limit, PKA06 for a bad cursor, PKS11 when called in a transaction
--- that has written or locked rows.
+-- that has written or locked rows. posted_by is the role that wrote the
+-- row (NULL before 0.5.0).
 CREATE FUNCTION poolkeeper.transactions_after(p_cursor text, p_limit integer DEFAULT 1000)
 RETURNS TABLE (cursor text, id bigint, pool_id bigint, investor_id bigint, kind text, amount numeric,
                occurred_at timestamptz, recorded_at timestamptz, idempotency_key text,
-               reverses_id bigint, metadata jsonb, operation_id bigint)
+               reverses_id bigint, metadata jsonb, operation_id bigint, posted_by name)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- a poll is a few index probes; compiling it would cost more than running it
 AS $$
     SELECT format('v1;transactions;%s;%s;%s;%s', w.lower, w.upper, t.xact_id, t.id),
            t.id, t.pool_id, t.investor_id, t.kind, t.amount, t.occurred_at, t.recorded_at,
-           t.idempotency_key, t.reverses_id, t.metadata, t.operation_id
+           t.idempotency_key, t.reverses_id, t.metadata, t.operation_id, t.posted_by
       FROM poolkeeper.feed_windows(p_cursor, 'transactions') w
      CROSS JOIN LATERAL (
             SELECT *

@@ -13,6 +13,7 @@ enum TransactionFeed: Feed {
             let cursor: String, id: Int64, pool_id: Int64, investor_id: Int64, kind: String, amount: String, currency: String
             let occurred_at: Int64, recorded_at: Int64, idempotency_key: String?, reverses_id: Int64?, metadata: [String: String]
             let operation_id: Int64?
+            let posted_by: String?
         }
         let rows = try await connection.query("""
             SELECT coalesce(json_agg(json_build_object(
@@ -22,7 +23,7 @@ enum TransactionFeed: Feed {
                        'recorded_at', \(unescaped: FeedPage.microseconds("f.recorded_at")),
                        'idempotency_key', f.idempotency_key, 'reverses_id', f.reverses_id,
                        'metadata', \(unescaped: PoolKeeperClient.metadataAsText("f"))::json,
-                       'operation_id', f.operation_id)
+                       'operation_id', f.operation_id, 'posted_by', f.posted_by)
                      ORDER BY f.ordinality), '[]')::text
               FROM poolkeeper.transactions_after(\(cursor?.rawValue), \(Int32(clamping: limit))) WITH ORDINALITY f
               JOIN poolkeeper.pools p ON p.id = f.pool_id
@@ -37,7 +38,7 @@ enum TransactionFeed: Feed {
                 amount: Money(amount, record.currency), occurredAt: FeedPage.date(microseconds: record.occurred_at),
                 recordedAt: FeedPage.date(microseconds: record.recorded_at), idempotencyKey: record.idempotency_key,
                 reverses: record.reverses_id.map(TransactionID.init(rawValue:)), metadata: record.metadata,
-                operationID: record.operation_id.map(OperationID.init(rawValue:))),
+                operationID: record.operation_id.map(OperationID.init(rawValue:)), postedBy: record.posted_by),
                 cursor: FeedCursor(record.cursor))
         }
     }

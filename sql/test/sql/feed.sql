@@ -29,7 +29,7 @@ SELECT poolkeeper.post_transaction(:pool, :inv, 'contribution', 600) AS rolled_b
 ROLLBACK;
 
 -- read(cursor, limit): the ids of one page, and the cursor after it.
-\set read 'SELECT coalesce(string_agg(id::text, $$,$$ ORDER BY n), $$$$) AS ids, coalesce((array_agg(cursor ORDER BY n DESC))[1], :''c'') AS c FROM poolkeeper.transactions_after(:''c'', :lim) WITH ORDINALITY AS r(cursor, id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, idempotency_key, reverses_id, metadata, operation_id, n)'
+\set read 'SELECT coalesce(string_agg(id::text, $$,$$ ORDER BY n), $$$$) AS ids, coalesce((array_agg(cursor ORDER BY n DESC))[1], :''c'') AS c FROM poolkeeper.transactions_after(:''c'', :lim) WITH ORDINALITY AS r(cursor, id, pool_id, investor_id, kind, amount, occurred_at, recorded_at, idempotency_key, reverses_id, metadata, operation_id, posted_by, n)'
 \set c :c0
 \set lim 2
 :read \gset page1_

@@ -242,6 +242,8 @@ SELECT pktest.denied_as('pksec_nobody', 'SELECT poolkeeper.caller()', '... nor c
 SELECT is(string_agg(DISTINCT posted_by::text, ','), 'pksec_mgr_a', 'pool A''s ledger rows name manager A''s login as posted_by')
   FROM poolkeeper.transactions WHERE pool_id = :pool_a;
 SELECT is(posted_by, 'pksec_mgr_a'::name, 'the distribution names its poster') FROM poolkeeper.operations WHERE id = :dist_a;
+SELECT is(pktest.as_role('pksec_listener', format('SELECT string_agg(DISTINCT posted_by::text, '','') FROM poolkeeper.transactions_after(NULL, 10000) WHERE pool_id = %s', :pool_a)),
+          'pksec_mgr_a', '... and the transaction feed carries posted_by');
 SELECT is(changed_by, 'pksec_mgr_a'::name, 'pool A''s rule names who changed it') FROM poolkeeper.alert_rules WHERE pool_id = :pool_a;
 SELECT is(pktest.as_role('pksec_admin', format('SELECT poolkeeper.reverse_transaction(%s, %L)', :tx_bfee, 'admin correction')) IS NOT NULL, true,
           'the admin reverses a row of pool B');
