@@ -74,18 +74,25 @@ struct RoleTests {
         try await TestDatabase.withClient { admin in
             let role = try await Self.makeRole(admin, in: "poolkeeper_listener")
             let (pool, investors) = try await makePool(admin, members: 1)
-            try await admin.setAlertRule(AlertRule(spikeShortWindow: .seconds(2), spikeBaselineWindow: .seconds(10),
+            // A window wide enough for 8 posts on a busy machine; with no baseline, 5 rows in it are a spike.
+            try await admin.setAlertRule(AlertRule(spikeShortWindow: .seconds(30), spikeBaselineWindow: .seconds(60),
                                                    spikeFactor: 2, spikeMinCount: 5), for: pool)
             let start = try await admin.feedCursor()
             try await Self.withClient(as: role) { client in
-                let monitor = Task { try await SpikeMonitor(client: client, options: .init(pools: [pool])).run() }
+                let observed = Observed()
+                let monitor = Task {
+                    try await SpikeMonitor(client: client, options: .init(pools: [pool])) { observed.append($0.transaction) }.run()
+                }
                 defer { monitor.cancel() }
-                try await Task.sleep(for: .milliseconds(500))
-                for _ in 0..<8 { _ = try await admin.post(.contribution, 1, pool: pool, investor: investors[0]) }
+                // The first row, and the rest once the monitor has taken it: it is running, as the listener.
+                _ = try await admin.post(.contribution, 1, pool: pool, investor: investors[0])
+                for _ in 0..<500 where observed.ids.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                try #require(!observed.ids.isEmpty, "the listener's monitor started and took the first row")
+                for _ in 0..<7 { _ = try await admin.post(.contribution, 1, pool: pool, investor: investors[0]) }
                 func spikes() async throws -> [Alert] {
                     try await admin.alerts(after: start, limit: 1000).alerts.filter { $0.poolID == pool && $0.kind == .spike }
                 }
-                for _ in 0..<250 where try await spikes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<500 where try await spikes().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(try await spikes().count == 1, "the listener's monitor raised the burst's spike alert")
                 var feed = client.transactionStream(after: start).makeAsyncIterator()
                 var first: LedgerTransaction?

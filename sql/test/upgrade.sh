@@ -37,17 +37,30 @@ SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1'), poolkeeper
 SELECT poolkeeper.reverse_transaction(2, 'entered twice');
 SELECT poolkeeper.remove_investor(1, 2);
 -- What a site may have granted by hand before 0.5.0 brought roles: the
--- upgrade to 0.5.0 revokes it (the fingerprint compares every ACL).
+-- upgrade to 0.5.0 revokes it (the fingerprint compares every ACL): to a
+-- role, WITH GRANT OPTION and passed on, to a role whose name needs quotes,
+-- column privileges, to PUBLIC, and to a group role made by the fresh
+-- install above (roles belong to the cluster).
 DO \$\$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pk_upgrade_app') THEN CREATE ROLE pk_upgrade_app NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'PK Upgrade Reader') THEN CREATE ROLE "PK Upgrade Reader" NOLOGIN; END IF;
 END \$\$;
-GRANT USAGE ON SCHEMA poolkeeper TO pk_upgrade_app;
-GRANT ALL ON ALL TABLES IN SCHEMA poolkeeper TO pk_upgrade_app;
+GRANT USAGE ON SCHEMA poolkeeper TO pk_upgrade_app WITH GRANT OPTION;
+GRANT ALL ON ALL TABLES IN SCHEMA poolkeeper TO pk_upgrade_app WITH GRANT OPTION;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA poolkeeper TO pk_upgrade_app;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA poolkeeper TO pk_upgrade_app;
+SET ROLE pk_upgrade_app;
+GRANT USAGE ON SCHEMA poolkeeper TO "PK Upgrade Reader";
+GRANT SELECT ON poolkeeper.pools TO "PK Upgrade Reader";
+RESET ROLE;
+GRANT UPDATE (name) ON poolkeeper.investors TO "PK Upgrade Reader";
 GRANT SELECT ON ALL TABLES IN SCHEMA poolkeeper TO PUBLIC;
+GRANT INSERT ON poolkeeper.transactions TO poolkeeper_manager;
 SQL
-    q -d "$old" -c "ALTER EXTENSION poolkeeper UPDATE TO '$current'" 2> "$work/update.err"
+    if ! q -d "$old" -c "ALTER EXTENSION poolkeeper UPDATE TO '$current'" 2> "$work/update.err"; then
+        cat "$work/update.err" >&2
+        exit 1
+    fi
     q -d "$old" -f "$here/schema_fingerprint.sql" > "$work/upgraded"
     same_schema() { diff -u "$work/fresh" "$work/upgraded" >&2; }
     verifies() { [ "$(q -d "$old" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]; }
@@ -61,6 +74,8 @@ SQL
         [ "$(q -d "$old" -c 'SELECT count(*) FROM poolkeeper.verify()')" = 0 ]
     }
     warned() { grep -q 'revoking every privilege of pk_upgrade_app on table poolkeeper.transactions' "$work/update.err" &&
+               grep -q 'revoking every privilege of "PK Upgrade Reader" on table poolkeeper.investors' "$work/update.err" &&
+               grep -q 'revoking every privilege of poolkeeper_manager on table poolkeeper.transactions' "$work/update.err" &&
                grep -q 'revoking every privilege of PUBLIC on table poolkeeper.positions' "$work/update.err"; }
     check "$from -> $current gives the same objects and definitions as a fresh $current" same_schema
     check "$from -> $current revokes the grants made by hand, and warns about each" warned
@@ -69,5 +84,5 @@ SQL
     check "$from -> $current: posting and alerting work on the upgraded database" posts_and_alerts
 done
 echo "1..$n"
-q -d postgres -c "DROP DATABASE IF EXISTS $old" -c "DROP DATABASE $fresh" -c "DROP ROLE IF EXISTS pk_upgrade_app" >/dev/null
+q -d postgres -c "DROP DATABASE IF EXISTS $old" -c "DROP DATABASE $fresh" -c 'DROP ROLE IF EXISTS pk_upgrade_app, "PK Upgrade Reader"' >/dev/null
 [ "$failed" -eq 0 ]

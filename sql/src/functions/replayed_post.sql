@@ -32,6 +32,10 @@ BEGIN
         v_request.idempotency_key := p_key;
         v_request.metadata := coalesce(p_metadata, '{}');
         PERFORM poolkeeper.check_ledger_row(v_request);
+        IF v_row.pool_id IS DISTINCT FROM p_pool_id THEN  -- nothing about another pool's row
+            RAISE EXCEPTION USING ERRCODE = 'PKS08',
+                MESSAGE = format('idempotency key %L was used for a ledger row of another pool', p_key);
+        END IF;
         RAISE EXCEPTION USING ERRCODE = 'PKS08',
             MESSAGE = format('idempotency key %L was used for ledger row %s, a different request', p_key, v_row.id);
     END IF;

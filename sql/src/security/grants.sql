@@ -7,37 +7,52 @@
 -- test security.sql holds the same matrix and fails when they differ.
 
 -- Privileges granted by hand before 0.5.0 (0.4.0 granted none) would go
--- around all of this: they are revoked from every role but the owner and the
--- five group roles, with a WARNING naming each. (A fresh install has none.)
+-- around all of this: on the extension's own objects, every privilege held
+-- by anybody but the owner (the group roles and PUBLIC included; the grants
+-- below follow) is revoked, CASCADE, so that grants passed on WITH GRANT
+-- OPTION go too, column privileges with their table's, with a WARNING naming
+-- each. A fresh install has none.
 DO $revoke$
 DECLARE
     v_grant record;
 BEGIN
     FOR v_grant IN
+        WITH members AS (
+            SELECT d.classid, d.objid FROM pg_catalog.pg_depend d
+             WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+               AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'poolkeeper'))
         SELECT DISTINCT x.kind, x.object, x.grantee
           FROM (SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
                        format('poolkeeper.%I', c.relname) AS object, a.grantee
-                  FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
-                 WHERE c.relnamespace = 'poolkeeper'::regnamespace AND a.grantee <> c.relowner
+                  FROM pg_catalog.pg_class c
+                  JOIN members m ON m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid
+                 CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+                 WHERE a.grantee <> c.relowner
+                UNION ALL
+                SELECT 'TABLE', format('poolkeeper.%I', c.relname), a.grantee
+                  FROM pg_catalog.pg_class c
+                  JOIN members m ON m.classid = 'pg_catalog.pg_class'::regclass AND m.objid = c.oid
+                  JOIN pg_catalog.pg_attribute att ON att.attrelid = c.oid AND att.attacl IS NOT NULL
+                 CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) a
+                 WHERE a.grantee <> c.relowner
                 UNION ALL
                 SELECT 'FUNCTION', format('poolkeeper.%I(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
                        a.grantee
-                  FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
-                 WHERE p.pronamespace = 'poolkeeper'::regnamespace AND a.grantee NOT IN (p.proowner, 0)
+                  FROM pg_catalog.pg_proc p
+                  JOIN members m ON m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid
+                 CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a
+                 WHERE a.grantee NOT IN (p.proowner, 0)  -- PUBLIC loses EXECUTE on every function below
                 UNION ALL
                 SELECT 'SCHEMA', 'poolkeeper', a.grantee
                   FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) a
                  WHERE n.nspname = 'poolkeeper' AND a.grantee <> n.nspowner) x
-         WHERE x.grantee = 0
-            OR x.grantee NOT IN (SELECT oid FROM pg_catalog.pg_roles
-                                  WHERE rolname IN ('poolkeeper_admin', 'poolkeeper_manager', 'poolkeeper_investor',
-                                                    'poolkeeper_auditor', 'poolkeeper_listener'))
          ORDER BY 1, 2, 3
     LOOP
         RAISE WARNING 'poolkeeper: revoking every privilege of % on % %: roles get their rights from the poolkeeper_* group roles now',
             CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE v_grant.grantee::regrole::text END, lower(v_grant.kind), v_grant.object;
-        EXECUTE format('REVOKE ALL ON %s %s FROM %s', v_grant.kind, v_grant.object,
-                       CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(v_grant.grantee::regrole::text) END);
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s CASCADE', v_grant.kind, v_grant.object,
+                       CASE WHEN v_grant.grantee = 0 THEN 'PUBLIC'
+                            ELSE quote_ident((SELECT rolname FROM pg_catalog.pg_roles WHERE oid = v_grant.grantee)) END);
     END LOOP;
 END;
 $revoke$;

@@ -162,6 +162,10 @@ SELECT pktest.as_role('pksec_mgr_a', format('SELECT poolkeeper.distribute(%s, 10
 SELECT pktest.refused(format('SELECT pktest.as_role(%L, %L)', 'pksec_mgr_b', format('SELECT poolkeeper.distribute(%s, 10, %L, %L)', :pool_b, 'net_invested', 'shared-key')),
           'PKS08', 'idempotency key ''shared-key'' was used for an operation of another pool',
           'an operation key used in pool A refuses manager B without telling what pool A did');
+SELECT pktest.as_role('pksec_mgr_a', format('SELECT poolkeeper.post_transaction(%s, %s, %L, 1, %L)', :pool_a, :inv_x, 'contribution', 'shared-ledger-key')) AS done \gset
+SELECT pktest.refused(format('SELECT pktest.as_role(%L, %L)', 'pksec_mgr_b', format('SELECT poolkeeper.post_transaction(%s, %s, %L, 1, %L)', :pool_b, :inv_x, 'contribution', 'shared-ledger-key')),
+          'PKS08', 'idempotency key ''shared-ledger-key'' was used for a ledger row of another pool',
+          'a ledger key used in pool A refuses manager B without naming pool A''s row');
 -- Manager B still runs pool B.
 SELECT pktest.as_role('pksec_mgr_b', $$SELECT poolkeeper.create_investor('Onboarded by B')$$) AS inv_b_new \gset
 SELECT is(login_role, NULL, 'a manager creates an investor without a login role') FROM poolkeeper.investors WHERE id = :inv_b_new;
@@ -380,8 +384,15 @@ ALTER ROLE poolkeeper_listener LOGIN;
 DROP EXTENSION poolkeeper CASCADE;
 SELECT pktest.error_of('CREATE EXTENSION poolkeeper') AS adopt_error \gset
 ROLLBACK;
-SELECT is(:'adopt_error'::text, '42501: role poolkeeper_listener exists and can log in or has a special attribute: poolkeeper will not adopt it',
+SELECT is(:'adopt_error'::text, '42501: role poolkeeper_listener exists and can log in, has a special attribute or is a member of another role: poolkeeper will not adopt it',
           'CREATE EXTENSION refuses a poolkeeper_listener role that can log in');
+BEGIN;
+GRANT pg_read_all_data TO poolkeeper_investor;
+DROP EXTENSION poolkeeper CASCADE;
+SELECT pktest.error_of('CREATE EXTENSION poolkeeper') AS adopt_error \gset
+ROLLBACK;
+SELECT is(:'adopt_error'::text, '42501: role poolkeeper_investor exists and can log in, has a special attribute or is a member of another role: poolkeeper will not adopt it',
+          '... and a poolkeeper_investor role that is a member of pg_read_all_data');
 
 -- 9. Injection attempts are data.
 SELECT pktest.as_role('pksec_mgr_a', $q$SELECT poolkeeper.create_investor($n$Robert'); DROP TABLE poolkeeper.transactions; --$n$)$q$) AS inv_bobby \gset
