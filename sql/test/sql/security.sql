@@ -371,28 +371,27 @@ SELECT is_empty($$SELECT rolname FROM pg_roles WHERE rolname LIKE 'poolkeeper\_%
                 'the extension''s roles cannot log in and hold no special attribute');
 
 -- An existing role of a group role's name with more rights is not adopted.
-CREATE FUNCTION pktest.error_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
+-- pktest.reinstall_error(setup): the error of CREATE EXTENSION poolkeeper
+-- after p_setup and a DROP EXTENSION, all of which it undoes.
+CREATE FUNCTION pktest.reinstall_error(p_setup text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE p_sql;
-    RETURN 'no error';
+    EXECUTE p_setup;
+    DROP EXTENSION poolkeeper CASCADE;
+    CREATE EXTENSION poolkeeper;
+    RAISE EXCEPTION 'no error';  -- undoes it all
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END;
 $$;
-BEGIN;
-ALTER ROLE poolkeeper_listener LOGIN;
-DROP EXTENSION poolkeeper CASCADE;
-SELECT pktest.error_of('CREATE EXTENSION poolkeeper') AS adopt_error \gset
-ROLLBACK;
-SELECT is(:'adopt_error'::text, '42501: role poolkeeper_listener exists and can log in, has a special attribute or is a member of another role: poolkeeper will not adopt it',
-          'CREATE EXTENSION refuses a poolkeeper_listener role that can log in');
-BEGIN;
-GRANT pg_read_all_data TO poolkeeper_investor;
-DROP EXTENSION poolkeeper CASCADE;
-SELECT pktest.error_of('CREATE EXTENSION poolkeeper') AS adopt_error \gset
-ROLLBACK;
-SELECT is(:'adopt_error'::text, '42501: role poolkeeper_investor exists and can log in, has a special attribute or is a member of another role: poolkeeper will not adopt it',
-          '... and a poolkeeper_investor role that is a member of pg_read_all_data');
+SELECT is(pktest.reinstall_error(setup), format('42501: role %s exists and can log in, has a special attribute or is a member of another role: poolkeeper will not adopt it', role),
+          description)
+  FROM (VALUES ('ALTER ROLE poolkeeper_listener LOGIN', 'poolkeeper_listener', 'CREATE EXTENSION refuses a poolkeeper_listener role that can log in'),
+               ('ALTER ROLE poolkeeper_auditor BYPASSRLS', 'poolkeeper_auditor', '... a poolkeeper_auditor role that bypasses row-level security'),
+               ('GRANT pg_read_all_data TO poolkeeper_investor', 'poolkeeper_investor', '... and a poolkeeper_investor role that is a member of pg_read_all_data'))
+       AS t(setup, role, description);
+SELECT is((SELECT count(*)::int FROM pg_roles WHERE rolname LIKE 'poolkeeper\_%' AND NOT rolcanlogin AND NOT rolbypassrls
+             AND NOT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = pg_roles.oid)), 5,
+          'and each of those trials was undone');
 
 -- 9. Injection attempts are data.
 SELECT pktest.as_role('pksec_mgr_a', $q$SELECT poolkeeper.create_investor($n$Robert'); DROP TABLE poolkeeper.transactions; --$n$)$q$) AS inv_bobby \gset
