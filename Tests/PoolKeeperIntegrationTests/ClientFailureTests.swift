@@ -11,19 +11,12 @@ import Testing
 struct ClientFailureTests {
     @Test("a role without privileges gets .permissionDenied")
     func permissionDenied() async throws {
-        let role = "pk_outsider_\(UUID().uuidString.prefix(8).lowercased())"
-        try await TestDatabase.withClient { client in
-            try await execute(client, PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN"))
-        }
-        var settings = try ConnectionSettings.fromEnvironment()
-        settings.username = role
-        try await TestDatabase.withClient(settings: settings) { outsider in
+        let role = try await TestDatabase.withClient { try await makeLoginRole($0) }
+        try await TestDatabase.withClient(as: role) { outsider in
             await expectFailure(.permissionDenied, sqlState: "42501") { _ = try await outsider.createManager(name: "intruder") }
             await expectFailure(.permissionDenied, sqlState: "42501") { _ = try await outsider.verify() }
         }
-        try await TestDatabase.withClient { client in  // roles belong to the cluster: leave none behind
-            try await execute(client, PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(role)"))
-        }
+        try await TestDatabase.withClient { try await dropRoles($0, [role]) }  // roles belong to the cluster: leave none behind
     }
 
     @Test("a database without the extension gets .extensionNotInstalled")

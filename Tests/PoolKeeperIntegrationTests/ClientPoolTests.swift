@@ -29,8 +29,7 @@ struct ClientPoolTests {
     @Test("a manager and an investor can be mapped to a login role, once")
     func loginRoles() async throws {
         try await TestDatabase.withClient { client in
-            let role = "pk_test_\(UUID().uuidString.prefix(8).lowercased())"
-            try await execute(client, PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN"))
+            let role = try await makeLoginRole(client)
             let manager = try await client.createManager(name: unique("manager"), loginRole: role)
             #expect(try await client.manager(manager).loginRole == role)
             await expectFailure(.roleAlreadyMapped, sqlState: "PKS10") {
@@ -44,7 +43,7 @@ struct ClientPoolTests {
             await expectFailure(.unknownRole, sqlState: "PKA05") {
                 _ = try await client.createInvestor(name: unique("investor"), loginRole: "no_such_role_\(UUID().uuidString.prefix(6))")
             }
-            try await execute(client, PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(role)"))  // roles belong to the cluster
+            try await dropRoles(client, [role])  // roles belong to the cluster
         }
     }
 

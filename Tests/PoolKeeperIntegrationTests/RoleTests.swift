@@ -1,6 +1,5 @@
 import Foundation
 import PoolKeeper
-import PostgresNIO
 import Testing
 
 /// The library in the hands of login roles that are not superusers
@@ -8,30 +7,11 @@ import Testing
 /// application acting for one user does.
 @Suite("Roles")
 struct RoleTests {
-    /// New login roles in `group`, for one test (roles belong to the cluster:
-    /// `dropRoles` removes them).
-    static func makeRole(_ admin: PoolKeeperClient, in group: String) async throws -> String {
-        let name = "pkswift_\(UUID().uuidString.prefix(8).lowercased())"
-        try await execute(admin, "CREATE ROLE \(unescaped: name) LOGIN IN ROLE \(unescaped: group)")
-        return name
-    }
-
-    static func dropRoles(_ admin: PoolKeeperClient, _ roles: [String]) async throws {
-        for role in roles { try await execute(admin, "DROP ROLE \(unescaped: role)") }
-    }
-
-    /// Runs `body` with a client connected as login role `role`.
-    static func withClient<Result: Sendable>(as role: String, _ body: (PoolKeeperClient) async throws -> Result) async throws -> Result {
-        var settings = try ConnectionSettings.fromEnvironment()
-        settings.username = role
-        return try await TestDatabase.withClient(settings: settings, body)
-    }
-
     @Test("a manager's client runs their own pool, and another manager's pool is .permissionDenied or not there")
     func managerClient() async throws {
         try await TestDatabase.withClient { admin in
-            let roleA = try await Self.makeRole(admin, in: "poolkeeper_manager")
-            let roleB = try await Self.makeRole(admin, in: "poolkeeper_manager")
+            let roleA = try await makeLoginRole(admin, in: "poolkeeper_manager")
+            let roleB = try await makeLoginRole(admin, in: "poolkeeper_manager")
             let managerA = try await admin.createManager(name: unique("Manager A"), loginRole: roleA)
             let managerB = try await admin.createManager(name: unique("Manager B"), loginRole: roleB)
             let investor = try await admin.createInvestor(name: unique("Investor"))
@@ -39,7 +19,7 @@ struct RoleTests {
             try await admin.addInvestor(investor, to: poolB)
             let postedB = try await admin.post(.contribution, 70, pool: poolB, investor: investor)
 
-            try await Self.withClient(as: roleA) { client in
+            try await TestDatabase.withClient(as: roleA) { client in
                 let poolA = try await client.createPool(manager: managerA, name: unique("Pool A"), currency: "USD")
                 try await client.addInvestor(investor, to: poolA)
                 let posted = try await client.post(.contribution, 100, pool: poolA, investor: investor)
@@ -61,24 +41,24 @@ struct RoleTests {
             }
             #expect(try await admin.transactions(in: poolB, limit: 10).transactions.map(\.id) == [postedB],
                     "nothing was written to pool B")
-            try await Self.withClient(as: roleB) { client in
+            try await TestDatabase.withClient(as: roleB) { client in
                 try await client.closePool(poolB)
                 #expect(try await client.pool(poolB).closedBy == roleB, "the pool names the login that closed it")
             }
-            try await Self.dropRoles(admin, [roleA, roleB])
+            try await dropRoles(admin, [roleA, roleB])
         }
     }
 
     @Test("a listener's client runs the spike monitor and raises its alerts, but posts no money", .timeLimit(.minutes(1)))
     func listenerClient() async throws {
         try await TestDatabase.withClient { admin in
-            let role = try await Self.makeRole(admin, in: "poolkeeper_listener")
+            let role = try await makeLoginRole(admin, in: "poolkeeper_listener")
             let (pool, investors) = try await makePool(admin, members: 1)
             // A window wide enough for 8 posts on a busy machine; with no baseline, 5 rows in it are a spike.
             try await admin.setAlertRule(AlertRule(spikeShortWindow: .seconds(30), spikeBaselineWindow: .seconds(60),
                                                    spikeFactor: 2, spikeMinCount: 5), for: pool)
             let start = try await admin.feedCursor()
-            try await Self.withClient(as: role) { client in
+            try await TestDatabase.withClient(as: role) { client in
                 let observed = Observed()
                 let monitor = Task {
                     try await SpikeMonitor(client: client, options: .init(pools: [pool])) { observed.append($0.transaction) }.run()
@@ -106,7 +86,7 @@ struct RoleTests {
                     _ = try await client.post(.contribution, 1, pool: pool, investor: investors[0])
                 }
             }
-            try await Self.dropRoles(admin, [role])
+            try await dropRoles(admin, [role])
         }
     }
 }

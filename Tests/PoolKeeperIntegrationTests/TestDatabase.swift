@@ -14,6 +14,13 @@ enum TestDatabase {
         return logger
     }()
 
+    /// Runs `body` with a client connected as login role `role` (see `makeLoginRole`).
+    static func withClient<Result: Sendable>(as role: String, _ body: (PoolKeeperClient) async throws -> Result) async throws -> Result {
+        var settings = try ConnectionSettings.fromEnvironment()
+        settings.username = role
+        return try await withClient(settings: settings, body)
+    }
+
     /// Runs `body` with a running client, and stops the client afterwards.
     static func withClient<Result: Sendable>(
         maximumConnections: Int = 8,
@@ -60,6 +67,18 @@ func makePool(_ client: PoolKeeperClient, members count: Int, currency: String =
 /// while producing them is thrown here.
 func execute(_ client: PoolKeeperClient, _ query: PostgresQuery) async throws {
     for try await _ in try await client.postgres.query(query, logger: TestDatabase.logger) {}
+}
+
+/// A new login role for one test, a member of `group` when given. Roles
+/// belong to the cluster, not to the test database: `dropRoles` removes them.
+func makeLoginRole(_ client: PoolKeeperClient, in group: String? = nil) async throws -> String {
+    let role = "pk_test_\(UUID().uuidString.prefix(8).lowercased())"
+    try await execute(client, PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN" + (group.map { " IN ROLE \($0)" } ?? "")))
+    return role
+}
+
+func dropRoles(_ client: PoolKeeperClient, _ roles: [String]) async throws {
+    for role in roles { try await execute(client, PostgresQuery(unsafeSQL: "DROP ROLE IF EXISTS \(role)")) }
 }
 
 /// The single bigint a query returns.
