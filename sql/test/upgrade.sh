@@ -36,6 +36,12 @@ SELECT poolkeeper.post_transaction(1, 1, 'contribution', 100, 'k-1'), poolkeeper
        poolkeeper.post_transaction(1, 1, 'withdrawal', 30), poolkeeper.post_transaction(2, 1, 'contribution', 1000);
 SELECT poolkeeper.reverse_transaction(2, 'entered twice');
 SELECT poolkeeper.remove_investor(1, 2);
+SQL
+    # What a site may have granted by hand before 0.5.0 brought roles: the
+    # upgrade to 0.5.0 revokes it. Versions from 0.5.0 on have their roles.
+    before_roles=0
+    [ "$(printf '%s\n' "$from" 0.5.0 | sort -V | head -1)" = 0.5.0 ] || before_roles=1
+    [ "$before_roles" -eq 0 ] || q -d "$old" >/dev/null <<SQL
 -- What a site may have granted by hand before 0.5.0 brought roles: the
 -- upgrade to 0.5.0 revokes it (the fingerprint compares every ACL): to a
 -- role, WITH GRANT OPTION and passed on, to a role whose name needs quotes,
@@ -78,7 +84,11 @@ SQL
                grep -q 'revoking every privilege of poolkeeper_manager on table poolkeeper.transactions' "$work/update.err" &&
                grep -q 'revoking every privilege of PUBLIC on table poolkeeper.positions' "$work/update.err"; }
     check "$from -> $current gives the same objects and definitions as a fresh $current" same_schema
-    check "$from -> $current revokes the grants made by hand, and warns about each" warned
+    if [ "$before_roles" -eq 1 ]; then
+        check "$from -> $current revokes the grants made by hand, and warns about each" warned
+    else
+        check "$from -> $current warns about nothing" eval '! grep -q WARNING "$work/update.err"'
+    fi
     check "$from -> $current: the data written before the upgrade verifies" verifies
     check "$from -> $current: rows written before the upgrade are in the feed, once each" feed_has_old_rows
     check "$from -> $current: posting and alerting work on the upgraded database" posts_and_alerts

@@ -8,7 +8,8 @@
 -- one. Every committed row is in exactly one window of a cursor's chain, so
 -- a reader that follows the cursors sees it exactly once, even when a lower
 -- xact_id commits after a higher one. A NULL cursor starts before every row.
--- PKA06 for a malformed cursor or one of the other feed; 40001 when the
+-- PKA01 for another feed name, PKA06 for a malformed cursor or one of the
+-- other feed; 40001 when the
 -- caller's snapshot is older than the cursor; and check_feed_reader's
 -- refusals.
 CREATE FUNCTION poolkeeper.feed_windows(p_cursor text, p_feed text)
@@ -22,6 +23,9 @@ DECLARE
     v_now   pg_snapshot := pg_current_snapshot();
     v_ref   pg_snapshot;
 BEGIN
+    IF p_feed IS NULL OR p_feed NOT IN ('transactions', 'alerts') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = format('feed %L is not transactions or alerts', p_feed);
+    END IF;
     PERFORM poolkeeper.check_feed_reader(p_feed || '_after');
     IF p_cursor IS NULL THEN
         RETURN QUERY SELECT 1, '1:1:'::pg_snapshot, v_now, '1'::xid8, -1::bigint;

@@ -6,8 +6,8 @@
 -- With p_idempotency_key, a repeat returns the first row's id and writes
 -- nothing. Payments of one obligation queue on its row lock, so it runs in
 -- READ COMMITTED only (0A000 otherwise: check_read_committed).
--- Refusals: PKN05 (no such capital call), PKN06 (no obligation of that
--- investor in it), PKS14 (nothing outstanding, or more than is), and those
+-- Refusals: PKA02 (amount), PKA01 (key), PKN05 (no such capital call),
+-- PKN02 (no such investor), PKN06 (no obligation of that investor in it), PKS14 (nothing outstanding, or more than is), and those
 -- of post_transaction (closed pool, not a member, amount, occurred_at).
 -- 42501 unless the caller may change the call's pool (authorize_pool).
 CREATE FUNCTION poolkeeper.pay_capital_call(p_call_id bigint, p_investor_id bigint, p_amount numeric DEFAULT NULL,
@@ -24,6 +24,13 @@ DECLARE
     v_id          bigint;
 BEGIN
     PERFORM poolkeeper.checked_id(p_call_id, 'call_id'), poolkeeper.checked_id(p_investor_id, 'investor_id');
+    -- The values themselves first: a NaN is not "more than is owed".
+    IF p_amount IS NOT NULL THEN
+        PERFORM poolkeeper.checked_amount(p_amount, NULL, 'amount');
+    END IF;
+    IF p_idempotency_key IS NOT NULL THEN
+        PERFORM poolkeeper.checked_key(p_idempotency_key, 'idempotency_key');
+    END IF;
     PERFORM poolkeeper.check_read_committed('pay_capital_call');
     SELECT pool_id INTO v_pool_id FROM poolkeeper.operations WHERE id = p_call_id AND kind = 'capital_call';
     IF NOT FOUND THEN
@@ -34,6 +41,7 @@ BEGIN
      WHERE operation_id = p_call_id AND investor_id = p_investor_id
        FOR UPDATE;
     IF NOT FOUND THEN
+        PERFORM poolkeeper.checked_investor_exists(p_investor_id);
         RAISE EXCEPTION USING ERRCODE = 'PKN06',
             MESSAGE = format('investor %s owes nothing in capital call %s', p_investor_id, p_call_id);
     END IF;

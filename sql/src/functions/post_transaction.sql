@@ -31,6 +31,7 @@ BEGIN
         RETURN v_id;
     END IF;
 
+    PERFORM poolkeeper.checked_key(p_idempotency_key, 'idempotency_key');  -- before the key is looked up
     PERFORM poolkeeper.lock_idempotency_key(p_idempotency_key);
     v_id := poolkeeper.replayed_post(p_idempotency_key, p_pool_id, p_investor_id, p_kind, p_amount,
                                      p_occurred_at, p_metadata);

@@ -35,9 +35,7 @@ BEGIN
     IF p_details IS NULL OR jsonb_typeof(p_details) <> 'object' OR octet_length(p_details::text) > 8192 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'details must be a JSON object of at most 8 kB';
     END IF;
-    IF p_dedupe_key IS NULL OR length(p_dedupe_key) NOT BETWEEN 1 AND 255 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'dedupe_key must be 1 to 255 characters long';
-    END IF;
+    PERFORM poolkeeper.checked_key(p_dedupe_key, 'dedupe_key');
     IF starts_with(p_dedupe_key, 'large_transaction:') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
             MESSAGE = format('dedupe_key %L is reserved: keys that start with large_transaction: belong to the ledger trigger', p_dedupe_key);

@@ -2,7 +2,7 @@
 -- p_pool_id. Refuses while net_invested is not zero (PKS05) and while the
 -- investor still owes on a capital call of the pool (PKS15: once gone, they
 -- could never pay it); the membership row, position and ledger stay as
--- history. PKS02 if not a member.
+-- history. PKS02 if not a member, PKN02 if no investor has that id.
 -- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.remove_investor(p_pool_id bigint, p_investor_id bigint)
 RETURNS void
@@ -19,6 +19,7 @@ BEGIN
     PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
     IF NOT EXISTS (SELECT 1 FROM poolkeeper.memberships
                     WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
+        PERFORM poolkeeper.checked_investor_exists(p_investor_id);
         RAISE EXCEPTION USING ERRCODE = 'PKS02',
             MESSAGE = format('investor %s is not a member of pool %s', p_investor_id, p_pool_id);
     END IF;

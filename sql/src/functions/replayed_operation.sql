@@ -16,9 +16,7 @@ BEGIN
     IF p_idempotency_key IS NULL THEN
         RETURN NULL;
     END IF;
-    IF length(p_idempotency_key) NOT BETWEEN 1 AND 255 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
-    END IF;
+    PERFORM poolkeeper.checked_key(p_idempotency_key, 'idempotency_key');
     PERFORM poolkeeper.lock_idempotency_key(p_idempotency_key);
     SELECT * INTO v_op FROM poolkeeper.operations WHERE idempotency_key = p_idempotency_key;
     IF NOT FOUND THEN

@@ -1,7 +1,7 @@
 -- set_alert_rule: sets the alert rule of pool p_pool_id, or the default rule
 -- for pools without their own when p_pool_id is NULL, replacing what was
 -- there. Every argument is checked first (PKA01 says which is wrong; PKN01
--- for an unknown pool): the threshold is NULL (off) or a finite number >= 0,
+-- for an unknown pool): the threshold is NULL (off) or from 0 to below 10^18,
 -- the windows whole seconds from 1 second to 1 day, the factor above 1 and
 -- at most 10^6, the minimum count from 1 to 10^6. Positions pick up the new
 -- threshold in the same database transaction (alert_rules_changed).
@@ -30,9 +30,10 @@ BEGIN
     ELSE
         PERFORM poolkeeper.authorize_admin('change the default alert rule');
     END IF;
-    IF p_large_transaction_threshold IN ('NaN', 'Infinity', '-Infinity') OR p_large_transaction_threshold < 0 THEN
+    IF p_large_transaction_threshold IN ('NaN', 'Infinity', '-Infinity') OR p_large_transaction_threshold < 0
+       OR p_large_transaction_threshold >= 1e18 THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
-            MESSAGE = format('large_transaction_threshold %s is not NULL or a finite amount of at least 0',
+            MESSAGE = format('large_transaction_threshold %s is not NULL or an amount from 0 to below 10^18',
                              p_large_transaction_threshold);
     END IF;
     PERFORM poolkeeper.checked_window(p_spike_short_window, 'spike_short_window');

@@ -11,7 +11,8 @@
 -- near 0, though not always the nearest. Then Newton steps, kept inside the
 -- bracket that bisection narrows, to 1e-12; all in numeric, rounded to 10
 -- decimals.
--- PKA01 for arrays of different lengths or with NULLs.
+-- PKA01 for NULL arrays, arrays of different lengths, or with NULLs or
+-- infinite values.
 CREATE FUNCTION poolkeeper.xirr(p_amounts numeric[], p_dates date[], OUT rate numeric, OUT note text)
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -35,7 +36,7 @@ DECLARE
     v_converged boolean := false;
     i           int;
 BEGIN
-    IF cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
+    IF p_amounts IS NULL OR p_dates IS NULL OR cardinality(p_amounts) IS DISTINCT FROM cardinality(p_dates)
        OR array_position(p_amounts, NULL) IS NOT NULL OR array_position(p_dates, NULL) IS NOT NULL
        OR EXISTS (SELECT 1 FROM unnest(p_amounts) a WHERE a IN ('NaN', 'Infinity', '-Infinity'))
        OR EXISTS (SELECT 1 FROM unnest(p_dates) d WHERE d IN ('infinity', '-infinity')) THEN

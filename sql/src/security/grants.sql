@@ -121,7 +121,8 @@ GRANT EXECUTE ON FUNCTION
     TO poolkeeper_admin, poolkeeper_manager, poolkeeper_auditor;
 GRANT EXECUTE ON FUNCTION
     poolkeeper.investor_statement(bigint, timestamptz, timestamptz), poolkeeper.investor_metrics(bigint, date),
-    poolkeeper.obligation_paid(bigint, bigint), poolkeeper.allocate(numeric, integer, bigint[], numeric[]),
+    poolkeeper.obligation_paid(bigint, bigint), poolkeeper.checked_investor_exists(bigint),
+    poolkeeper.allocate(numeric, integer, bigint[], numeric[]),
     poolkeeper.xirr(numeric[], date[]), poolkeeper.xirr_npv(numeric[], numeric[], numeric)
     TO poolkeeper_admin, poolkeeper_manager, poolkeeper_investor, poolkeeper_auditor;
 GRANT EXECUTE ON FUNCTION poolkeeper.verify()

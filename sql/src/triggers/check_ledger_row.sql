@@ -24,8 +24,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
             MESSAGE = format('occurred_at %s is not a finite time that has already happened', p_row.occurred_at);
     END IF;
-    IF length(p_row.idempotency_key) NOT BETWEEN 1 AND 255 THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'idempotency_key must be 1 to 255 characters long';
+    IF p_row.idempotency_key IS NOT NULL THEN
+        PERFORM poolkeeper.checked_key(p_row.idempotency_key, 'idempotency_key');
     END IF;
     -- Measured as text: a stored value may be compressed, and its stored size say little.
     IF jsonb_typeof(p_row.metadata) <> 'object' OR octet_length(p_row.metadata::text) > 65536 THEN

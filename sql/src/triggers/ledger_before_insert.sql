@@ -91,7 +91,8 @@ BEGIN
        OR NEW.kind IS NULL OR NEW.kind NOT IN ('contribution', 'withdrawal', 'distribution', 'fee')
        OR NEW.amount IS NULL OR NOT (NEW.amount > 0 AND NEW.amount < 1e18)
        OR NEW.occurred_at IN ('infinity', '-infinity') OR NEW.occurred_at > now() + interval '5 minutes'
-       OR length(NEW.idempotency_key) NOT BETWEEN 1 AND 255
+       OR length(NEW.idempotency_key) NOT BETWEEN 1 AND 255 OR btrim(NEW.idempotency_key) = ''
+       OR NEW.idempotency_key ~ '[[:cntrl:]]'
        OR jsonb_typeof(NEW.metadata) <> 'object' OR octet_length(NEW.metadata::text) > 65536 THEN
         PERFORM poolkeeper.check_ledger_row(NEW);
     END IF;

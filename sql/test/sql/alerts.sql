@@ -58,7 +58,7 @@ SELECT poolkeeper.set_alert_rule(NULL, 1000) \gset ignored_
 
 -- set_alert_rule refuses bad values and writes nothing.
 SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, -1)', 'PKA01',
-    'large_transaction_threshold -1 is not NULL or a finite amount of at least 0', 'a negative threshold');
+    'large_transaction_threshold -1 is not NULL or an amount from 0 to below 10^18', 'a negative threshold');
 SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, ''NaN'')', 'PKA01', NULL, 'a NaN threshold');
 SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, ''Infinity'')', 'PKA01', NULL, 'an infinite threshold');
 SELECT * FROM pktest.refused('SELECT poolkeeper.set_alert_rule(NULL, 1, p_spike_factor => 1)', 'PKA01',
