@@ -139,7 +139,9 @@ public struct ConnectionSettings: Sendable, Equatable {
         }
     }
 
-    /// The PostgresNIO configuration of a single connection for these settings.
+    /// The PostgresNIO configuration of a single connection for these
+    /// settings. Throws `.invalidConfiguration` when the TLS context cannot
+    /// be made (a root certificate file that cannot be read).
     public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         var configuration = try endpointConnectionConfiguration()
         configuration.options.additionalStartupParameters = startupParameters
@@ -154,11 +156,21 @@ public struct ConnectionSettings: Sendable, Equatable {
             let tls: PostgresConnection.Configuration.TLS
             switch tlsPolicy() {
             case .none: tls = .disable
-            case .prefer(let configuration): tls = .prefer(try NIOSSLContext(configuration: configuration))
-            case .require(let configuration): tls = .require(try NIOSSLContext(configuration: configuration))
+            case .prefer(let configuration): tls = .prefer(try Self.context(configuration))
+            case .require(let configuration): tls = .require(try Self.context(configuration))
             }
             return PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
                                                     database: database, tls: tls)
+        }
+    }
+
+    /// The TLS context of a connection; `.invalidConfiguration` when it
+    /// cannot be made, e.g. the root certificate file cannot be read.
+    private static func context(_ configuration: TLSConfiguration) throws(PoolKeeperError) -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw PoolKeeperError(code: .invalidConfiguration, message: "no TLS context for these settings: \(error)")
         }
     }
 

@@ -24,7 +24,8 @@ extension PoolKeeperClient {
     }
 
     /// Removes the alert rule of `pool`, or with nil the default rule
-    /// (`drop_alert_rule`); returns whether there was one.
+    /// (`drop_alert_rule`); returns whether there was one. Throws
+    /// `.notFound` for an unknown pool.
     public func dropAlertRule(for pool: PoolID?) async throws(PoolKeeperError) -> Bool {
         try await first("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))") { try $0.decode(Bool.self) } ?? false
     }
@@ -64,6 +65,7 @@ extension PoolKeeperClient {
     /// (`alerts_after`). Pass the returned cursor to the next call.
     /// Throws `.invalidCursor` for a cursor of another feed or a malformed one.
     public func alerts(after cursor: FeedCursor?, limit: Int = 1000) async throws(PoolKeeperError) -> AlertBatch {
+        try Self.requireText(cursor?.rawValue, "the cursor", code: .invalidCursor)
         let entries = try await perform { () async throws -> [FeedEntry<Alert>] in
             try Self.alertEntries(try await self.rows(Self.alertsQuery(after: cursor, limit: limit)))
         }
@@ -78,6 +80,8 @@ extension PoolKeeperClient {
     /// unknown pool or ledger row. Safe to retry: the key makes it idempotent.
     public func raiseAlert(_ kind: Alert.Kind, pool: PoolID, details: String, dedupeKey: String,
                            transaction: TransactionID? = nil) async throws(PoolKeeperError) -> AlertID? {
+        try Self.requireJSONObject(details, "details")
+        try Self.requireText(dedupeKey, "dedupe key")
         let id = try await first("""
             SELECT poolkeeper.raise_alert(\(kind.rawValue), \(pool.rawValue), \(details)::jsonb, \(dedupeKey), \(transaction?.rawValue))
             """) { try $0.decode(Int64?.self) }

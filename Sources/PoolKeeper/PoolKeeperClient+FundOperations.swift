@@ -19,6 +19,7 @@ extension PoolKeeperClient {
     public func callCapital(_ total: Decimal, pool: PoolID, dueDate: CalendarDate,
                             idempotencyKey: String? = nil) async throws(PoolKeeperError) -> OperationID {
         try Self.requireNumber(total, "total", code: .invalidAmount)
+        try Self.requireText(idempotencyKey, "idempotency key")
         return OperationID(rawValue: try await keyedScalar("""
             SELECT poolkeeper.call_capital(\(pool.rawValue), \(total), \(dueDate.description)::date, \(idempotencyKey))
             """, idempotencyKey: idempotencyKey, what: "capital call"))
@@ -33,6 +34,8 @@ extension PoolKeeperClient {
     public func payCapitalCall(_ call: OperationID, investor: InvestorID, amount: Decimal? = nil,
                                idempotencyKey: String? = nil, occurredAt: Date? = nil) async throws(PoolKeeperError) -> TransactionID {
         try Self.requireNumber(amount, "amount", code: .invalidAmount)
+        try Self.requireText(idempotencyKey, "idempotency key")
+        try Self.requireTime(occurredAt, "occurredAt")
         return TransactionID(rawValue: try await keyedScalar("""
             SELECT poolkeeper.pay_capital_call(\(call.rawValue), \(investor.rawValue), \(amount), \(idempotencyKey), \(occurredAt))
             """, idempotencyKey: idempotencyKey, what: "capital call payment"))
@@ -67,6 +70,7 @@ extension PoolKeeperClient {
     public func distribute(_ total: Decimal, toMembersOf pool: PoolID, basis: DistributionBasis = .netInvested,
                            idempotencyKey: String? = nil) async throws(PoolKeeperError) -> OperationID {
         try Self.requireNumber(total, "total", code: .invalidAmount)
+        try Self.requireText(idempotencyKey, "idempotency key")
         return OperationID(rawValue: try await keyedScalar("""
             SELECT poolkeeper.distribute(\(pool.rawValue), \(total), \(basis.rawValue), \(idempotencyKey))
             """, idempotencyKey: idempotencyKey, what: "distribution"))

@@ -7,14 +7,18 @@ extension PoolKeeperClient {
     /// maps an existing database role to the manager.
     /// Throws `.invalidArgument` (empty or over-long name), `.unknownRole`, `.roleAlreadyMapped`.
     public func createManager(name: String, loginRole: String? = nil) async throws(PoolKeeperError) -> ManagerID {
-        ManagerID(rawValue: try await scalar("SELECT poolkeeper.create_manager(\(name), \(loginRole)::name)"))
+        try Self.requireText(name, "name")
+        try Self.requireText(loginRole, "login role")
+        return ManagerID(rawValue: try await scalar("SELECT poolkeeper.create_manager(\(name), \(loginRole)::name)"))
     }
 
     /// Creates an investor and returns its id (`create_investor`). `loginRole`
     /// maps an existing database role to the investor.
     /// Throws `.invalidArgument` (empty or over-long name), `.unknownRole`, `.roleAlreadyMapped`.
     public func createInvestor(name: String, loginRole: String? = nil) async throws(PoolKeeperError) -> InvestorID {
-        InvestorID(rawValue: try await scalar("SELECT poolkeeper.create_investor(\(name), \(loginRole)::name)"))
+        try Self.requireText(name, "name")
+        try Self.requireText(loginRole, "login role")
+        return InvestorID(rawValue: try await scalar("SELECT poolkeeper.create_investor(\(name), \(loginRole)::name)"))
     }
 
     /// The manager with that id; throws `.notFound` when there is none.

@@ -7,7 +7,9 @@ extension PoolKeeperClient {
     /// and returns its id (`create_pool`).
     /// Throws `.invalidArgument`, `.notFound` (manager), `.unknownCurrency`.
     public func createPool(manager: ManagerID, name: String, currency: String) async throws(PoolKeeperError) -> PoolID {
-        PoolID(rawValue: try await scalar(
+        try Self.requireText(name, "name")
+        try Self.requireText(currency, "currency")
+        return PoolID(rawValue: try await scalar(
             "SELECT poolkeeper.create_pool(\(manager.rawValue), \(name), \(currency))"))
     }
 

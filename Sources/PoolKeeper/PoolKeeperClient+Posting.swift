@@ -52,6 +52,8 @@ extension PoolKeeperClient {
                      idempotencyKey: String? = nil, occurredAt: Date? = nil,
                      metadata: [String: String] = [:]) async throws(PoolKeeperError) -> TransactionID {
         try Self.requireNumber(amount, "amount", code: .invalidAmount)
+        try Self.requireText(idempotencyKey, "idempotency key")
+        try Self.requireTime(occurredAt, "occurredAt")
         let metadataJSON = try Self.json(metadata)
         return TransactionID(rawValue: try await keyedScalar("""
             SELECT poolkeeper.post_transaction(\(pool.rawValue), \(investor.rawValue), \(kind.rawValue), \(amount),
@@ -77,7 +79,8 @@ extension PoolKeeperClient {
     /// `.notReversible` (a reversal), `.insufficientPosition`, `.poolClosed`,
     /// `.notAMember`, `.invalidArgument` (empty reason).
     public func reverse(_ transaction: TransactionID, reason: String) async throws(PoolKeeperError) -> TransactionID {
-        TransactionID(rawValue: try await scalar(
+        try Self.requireText(reason, "reason")
+        return TransactionID(rawValue: try await scalar(
             "SELECT poolkeeper.reverse_transaction(\(transaction.rawValue), \(reason))"))
     }
 
@@ -103,8 +106,13 @@ extension PoolKeeperClient {
         }
     }
 
-    /// Metadata as a JSON object; keys and values are strings.
+    /// Metadata as a JSON object; keys and values are strings, without NUL
+    /// characters (`jsonb` cannot store `\u0000`).
     static func json(_ metadata: [String: String]) throws(PoolKeeperError) -> String {
+        for (key, value) in metadata {
+            try requireText(key, "a metadata key")
+            try requireText(value, "metadata \(key)")
+        }
         do {
             let data = try JSONEncoder().encode(metadata)
             return String(decoding: data, as: UTF8.self)

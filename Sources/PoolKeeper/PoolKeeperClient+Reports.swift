@@ -3,14 +3,16 @@ import PostgresNIO
 
 /// Reports: the SQL report functions of the extension, typed. A period is
 /// `[from, to)` of each row's `occurred_at` (of `raised_at` for alerts); nil
-/// leaves that side open. An empty period throws `.invalidArgument`.
+/// leaves that side open. An empty period, or an end PostgreSQL cannot hold
+/// (NaN, infinite, beyond 294276 AD), throws `.invalidArgument`.
 extension PoolKeeperClient {
     /// The `limit` (1 to 10,000) investors who contributed to the most
     /// distinct pools, then by total contributed, then by id
     /// (`top_investors`). A reversed contribution counts as never made.
     /// With no period it costs the same at any ledger size.
     public func topInvestors(limit: Int = 5, from: Date? = nil, to: Date? = nil) async throws(PoolKeeperError) -> [TopInvestor] {
-        try await perform { () async throws -> [TopInvestor] in
+        try Self.requirePeriod(from, to)
+        return try await perform { () async throws -> [TopInvestor] in
             try await self.rows("""
                 SELECT investor_id, investor_name, pool_count, total_invested
                   FROM poolkeeper.top_investors(\(Int32(clamping: limit)), \(from), \(to))
@@ -53,7 +55,8 @@ extension PoolKeeperClient {
     /// rows before `to`, by pool id (`investor_statement`). Throws
     /// `.notFound` when there is no such investor.
     public func investorStatement(_ investor: InvestorID, from: Date? = nil, to: Date? = nil) async throws(PoolKeeperError) -> [StatementLine] {
-        try await perform { () async throws -> [StatementLine] in
+        try Self.requirePeriod(from, to)
+        return try await perform { () async throws -> [StatementLine] in
             try await self.rows("""
                 SELECT pool_id, pool_name, currency, opening_balance, contributed, withdrawn, distributed, fees, closing_balance
                   FROM poolkeeper.investor_statement(\(investor.rawValue), \(from), \(to))
@@ -72,7 +75,8 @@ extension PoolKeeperClient {
     /// Throws `.notFound` when there is no such pool.
     public func poolActivity(pool: PoolID?, per length: ActivityBucket.Length = .day, from: Date? = nil,
                              to: Date? = nil) async throws(PoolKeeperError) -> [ActivityBucket] {
-        try await perform { () async throws -> [ActivityBucket] in
+        try Self.requirePeriod(from, to)
+        return try await perform { () async throws -> [ActivityBucket] in
             try await self.rows("""
                 SELECT pool_id, bucket_start, transactions, reversals, contributions, withdrawals, distributions, fees, net_flow
                   FROM poolkeeper.pool_activity(\(pool?.rawValue), \(length.rawValue), \(from), \(to))
@@ -91,7 +95,8 @@ extension PoolKeeperClient {
     /// Throws `.notFound` when there is no such pool.
     public func alertHistory(pool: PoolID? = nil, kind: Alert.Kind? = nil, from: Date? = nil, to: Date? = nil,
                              limit: Int = 100) async throws(PoolKeeperError) -> [Alert] {
-        try await perform { () async throws -> [Alert] in
+        try Self.requirePeriod(from, to)
+        return try await perform { () async throws -> [Alert] in
             try await self.rows("""
                 SELECT alert_id, kind, pool_id, transaction_id, raised_at, details::text, dedupe_key
                   FROM poolkeeper.alert_history(\(pool?.rawValue), \(kind?.rawValue), \(from), \(to), \(Int32(clamping: limit)))

@@ -28,12 +28,15 @@ public final class PoolKeeperClient: Service, Sendable {
     let logger: Logger
 
     /// A client for the database `settings` name, with at most
-    /// `maximumConnections` connections. Throws `.invalidConfiguration` for
-    /// settings PostgresNIO cannot use. Connects only once ``run()`` runs, so
+    /// `maximumConnections` (at least 1) connections. Throws
+    /// `.invalidConfiguration` for fewer, or for settings PostgresNIO cannot use. Connects only once ``run()`` runs, so
     /// a problem reaching the server (or with its certificate) shows when the
     /// first request fails; call ``checkConnection()`` to find out at once.
     public init(settings: ConnectionSettings, maximumConnections: Int = 20, retryPolicy: RetryPolicy = .default,
                 logger: Logger = Logger(label: "poolkeeper")) throws {
+        guard maximumConnections >= 1 else {
+            throw PoolKeeperError(code: .invalidConfiguration, message: "maximumConnections must be at least 1, not \(maximumConnections)")
+        }
         var configuration = try settings.postgresConfiguration()
         configuration.options.maximumConnections = maximumConnections
         self.postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)

@@ -148,7 +148,7 @@ struct DemoRun {
         var tenth = summary.committed / 10
         var rounded = Decimal()
         NSDecimalRound(&rounded, &tenth, 2, .down)
-        let due = CalendarDate(Date().addingTimeInterval(30 * 86_400))
+        let due = try CalendarDate(Date().addingTimeInterval(30 * 86_400))
         let call = try await client.callCapital(rounded, pool: pool, dueDate: due)
         let owed = ObligationsReport.table(try await client.obligations(call: call))
             .selecting(["investor_id", "due_date", "called", "outstanding"])

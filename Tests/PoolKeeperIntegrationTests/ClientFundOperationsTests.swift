@@ -128,7 +128,7 @@ struct ClientFundOperationsTests {
             }
             await expectFailure(.notFound, sqlState: "PKN01") { _ = try await client.poolMetrics(pool: PoolID(rawValue: -1)) }
             await expectFailure(.invalidArgument, sqlState: "PKA01") {
-                try await client.recordValuation(1, pool: pool, asOf: CalendarDate(Date().addingTimeInterval(3 * 86_400)))
+                try await client.recordValuation(1, pool: pool, asOf: try CalendarDate(Date().addingTimeInterval(3 * 86_400)))
             }
         }
     }

@@ -8,7 +8,8 @@ enum AlertFeed: Feed {
 
     static func read(after cursor: FeedCursor?, limit: Int, on connection: PostgresConnection,
                      logger: Logger) async throws -> [FeedEntry<Alert>] {
-        try await PoolKeeperClient.alertEntries(try connection.query(PoolKeeperClient.alertsQuery(after: cursor, limit: limit),
-                                                                     logger: logger).collect())
+        try PoolKeeperClient.requireText(cursor?.rawValue, "the cursor", code: .invalidCursor)
+        return try await PoolKeeperClient.alertEntries(try connection.query(PoolKeeperClient.alertsQuery(after: cursor, limit: limit),
+                                                                            logger: logger).collect())
     }
 }

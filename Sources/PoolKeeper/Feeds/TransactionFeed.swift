@@ -15,6 +15,7 @@ enum TransactionFeed: Feed {
             let operation_id: Int64?
             let posted_by: String?
         }
+        try PoolKeeperClient.requireText(cursor?.rawValue, "the cursor", code: .invalidCursor)
         let rows = try await connection.query("""
             SELECT coalesce(json_agg(json_build_object(
                        'cursor', f.cursor, 'id', f.id, 'pool_id', f.pool_id, 'investor_id', f.investor_id, 'kind', f.kind,

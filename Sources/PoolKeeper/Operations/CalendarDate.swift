@@ -27,16 +27,24 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, LosslessStr
     }
 
     /// The day `date` falls on in `timeZone` (UTC unless given): the
-    /// extension dates ledger rows by their UTC day.
-    public init(_ date: Date, in timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+    /// extension dates ledger rows by their UTC day. Throws
+    /// `.invalidArgument` when that day is not in the years 1 to 9999, or
+    /// `date` is not a time at all (NaN, infinite).
+    public init(_ date: Date, in timeZone: TimeZone = TimeZone(identifier: "UTC")!) throws(PoolKeeperError) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        (year, month, day) = (parts.year!, parts.month!, parts.day!)
+        // Years 1 to 9999 lie well within ±4e11 s; beyond, Calendar's answers are not to be trusted.
+        let parts = abs(date.timeIntervalSince1970) < 4e11 ? calendar.dateComponents([.era, .year, .month, .day], from: date) : DateComponents()
+        guard parts.era == 1, let year = parts.year, let month = parts.month, let day = parts.day else {
+            throw PoolKeeperError(code: .invalidArgument, message: "\(date.timeIntervalSince1970) s since 1970 is not a day in the years 1 to 9999")
+        }
+        try self.init(year: year, month: month, day: day)
     }
 
     /// Today, in UTC.
-    public static var today: CalendarDate { CalendarDate(Date()) }
+    public static var today: CalendarDate {
+        do { return try CalendarDate(Date()) } catch { preconditionFailure("the clock is outside the years 1 to 9999: \(error)") }
+    }
 
     public var description: String {
         let pad = { (value: Int, width: Int) in String(repeating: "0", count: max(0, width - String(value).count)) + String(value) }

@@ -36,18 +36,22 @@ public struct Spike: Hashable, Sendable {
     /// (`spike:7:1795442402`, `spike:7:1795442402:2`). Monitors that see the
     /// same rows open an episode on the same row, so any number of them raise it once.
     public var dedupeKey: String {
-        earlierEpisodesInSecond == 0 ? "spike:\(pool.rawValue):\(second)" : "spike:\(pool.rawValue):\(second):\(earlierEpisodesInSecond + 1)"
+        let (number, overflow) = earlierEpisodesInSecond.addingReportingOverflow(1)
+        return earlierEpisodesInSecond == 0 ? "spike:\(pool.rawValue):\(second)" : "spike:\(pool.rawValue):\(second):\(overflow ? Int.max : number)"
     }
 
     /// The short window as times: rows recorded at or after `start` and before `end`.
     public var shortWindow: (start: Date, end: Date) {
-        (Self.date(second - rule.shortWindow + 1), Self.date(second + 1))
+        (Self.date(second, 1 - rule.shortWindow), Self.date(second, 1))
     }
 
     /// The baseline window as times: rows recorded at or after `start` and before `end`.
     public var baselineWindow: (start: Date, end: Date) {
-        (Self.date(second - rule.shortWindow - rule.baselineWindow + 1), Self.date(second - rule.shortWindow + 1))
+        (Self.date(second, 1 - rule.shortWindow - rule.baselineWindow), Self.date(second, 1 - rule.shortWindow))
     }
 
-    private static func date(_ second: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(second)) }
+    /// In floating point, so that a window of any second (even Int64.max) has times.
+    private static func date(_ second: Int64, _ offset: Int64 = 0) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(second) + TimeInterval(offset))
+    }
 }

@@ -38,6 +38,12 @@ public struct SpikeDetector: Sendable {
         /// The fund operation (a distribution) that wrote the row, if any.
         public var operation: OperationID?
 
+        /// The seconds a `timestamptz` can have (4713 BC to 294276 AD); the
+        /// detector ignores a row outside them, which keeps its arithmetic
+        /// far from overflowing.
+        public static let possibleSeconds = Int64(PoolKeeperClient.representableSeconds.lowerBound)
+            ... Int64(PoolKeeperClient.representableSeconds.upperBound)
+
         public init(pool: PoolID, transaction: TransactionID, second: Int64, operation: OperationID? = nil) {
             self.pool = pool
             self.transaction = transaction
@@ -71,7 +77,10 @@ public struct SpikeDetector: Sendable {
     }
 
     /// Counts `row` and evaluates it; returns the spike it raises, if any.
+    /// A row whose second no PostgreSQL time has (``Row/possibleSeconds``)
+    /// is ignored: it could not have been recorded.
     public mutating func observe(_ row: Row) -> Spike? {
+        guard Row.possibleSeconds.contains(row.second) else { return nil }
         let outcome = pools[row.pool, default: PoolState()].observe(row, defaultRule: defaultRule, evaluate: true)
         if outcome.late { lateRows += 1 }
         return outcome.spike
@@ -80,6 +89,7 @@ public struct SpikeDetector: Sendable {
     /// Counts `row` without evaluating it: for history whose own baseline
     /// lies before the history loaded (a monitor warming up).
     public mutating func count(_ row: Row) {
+        guard Row.possibleSeconds.contains(row.second) else { return }
         _ = pools[row.pool, default: PoolState()].observe(row, defaultRule: defaultRule, evaluate: false)
     }
 
@@ -87,6 +97,7 @@ public struct SpikeDetector: Sendable {
     /// if this detector had raised it: for a caller that knows of an episode
     /// from elsewhere (``SpikeMonitor`` rebuilds recent episodes from history instead).
     public mutating func resumeEpisode(of pool: PoolID, lastSpikingSecond second: Int64) {
+        guard Row.possibleSeconds.contains(second) else { return }
         pools[pool, default: PoolState()].lastSpiking = second
     }
 
