@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "PoolKeeper", targets: ["PoolKeeper"]),
         .executable(name: "poolkeeper", targets: ["PoolKeeperCLI"]),
         .executable(name: "poolkeeper-bench", targets: ["PoolKeeperBench"]),
+        .executable(name: "poolkeeper-stress", targets: ["PoolKeeperStress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -52,6 +53,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/PoolKeeperBench"
+        ),
+        // The stress harness with fault injection: scripts/stress builds and runs it.
+        .executableTarget(
+            name: "PoolKeeperStress",
+            dependencies: [
+                "PoolKeeper",
+                "PoolKeeperTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/PoolKeeperStress"
         ),
         // What both test targets share: a seeded random generator and the brute-force spike rule.
         .target(

@@ -27,7 +27,7 @@ extension PoolKeeperClient {
     /// (`drop_alert_rule`); returns whether there was one. Throws
     /// `.notFound` for an unknown pool.
     public func dropAlertRule(for pool: PoolID?) async throws(PoolKeeperError) -> Bool {
-        try await first("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))") { try $0.decode(Bool.self) } ?? false
+        try await first("SELECT poolkeeper.drop_alert_rule(\(pool?.rawValue))", committing: true) { try $0.decode(Bool.self) } ?? false
     }
 
     /// The rule in force for `pool` and where it comes from
@@ -84,7 +84,7 @@ extension PoolKeeperClient {
         try Self.requireText(dedupeKey, "dedupe key")
         let id = try await first("""
             SELECT poolkeeper.raise_alert(\(kind.rawValue), \(pool.rawValue), \(details)::jsonb, \(dedupeKey), \(transaction?.rawValue))
-            """) { try $0.decode(Int64?.self) }
+            """, committing: true) { try $0.decode(Int64?.self) }
         return id.flatMap { $0.map(AlertID.init(rawValue:)) }
     }
 

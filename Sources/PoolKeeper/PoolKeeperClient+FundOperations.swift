@@ -86,7 +86,7 @@ extension PoolKeeperClient {
             _ = try await perform { () async throws in
                 try await self.rows("""
                     SELECT poolkeeper.record_valuation(\(pool.rawValue), \(asOf.description)::date, \(nav))::text
-                    """)
+                    """, committing: true)
             }
         }
     }

@@ -84,35 +84,57 @@ public final class PoolKeeperClient: Service, Sendable {
         }
     }
 
-    /// Runs a statement and reads all it returns, so that an error the server
-    /// raises while producing rows is thrown here.
+    /// Runs a write and reads all it returns, so that an error the server
+    /// raises while producing rows is thrown here; returns once committed.
     func execute(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) {
         try await perform {
-            _ = try await rows(query())
+            _ = try await rows(query(), committing: true)
         }
     }
 
-    /// The single bigint a statement returns.
+    /// The single bigint a write returns, once committed.
     func scalar(_ query: @autoclosure () throws -> PostgresQuery) async throws(PoolKeeperError) -> Int64 {
         let query = try await perform { try query() }
-        guard let value = try await first(query, { try $0.decode(Int64.self) }) else {
+        guard let value = try await first(query, committing: true, { try $0.decode(Int64.self) }) else {
             throw PoolKeeperError(code: .server, message: "no row from \(query.sql)")
         }
         return value
     }
 
-    /// The first row a statement returns, made into a value by `make`; nil when it returns none.
-    func first<Value>(_ query: PostgresQuery, _ make: (PostgresRow) throws -> Value) async throws(PoolKeeperError) -> Value? {
+    /// The first row a statement returns, made into a value by `make`; nil
+    /// when it returns none. A write passes `committing: true`.
+    func first<Value>(_ query: PostgresQuery, committing: Bool = false,
+                      _ make: (PostgresRow) throws -> Value) async throws(PoolKeeperError) -> Value? {
         try await perform { () async throws -> Value? in
-            try await rows(query).first.map(make)
+            try await rows(query, committing: committing).first.map(make)
         }
     }
 
     /// Every row a statement returns, read to the end, so that an error the
     /// server raises while producing them is thrown here.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await onLiveConnection { connection in
-            try await connection.query(query, logger: logger).collect()
+    ///
+    /// With `committing`, the statement runs between BEGIN and COMMIT, and
+    /// this returns only once COMMIT has answered. PostgresNIO 1.33.2 ends a
+    /// query at its CommandComplete, which the server sends before it
+    /// commits a statement outside a transaction block (at the Sync that
+    /// follows): a connection lost in between would report a write as done
+    /// that never committed (the stress harness caught two). A write whose
+    /// COMMIT gets no answer fails with `.connectionLost`: it may or may not
+    /// have committed, and a retry under its idempotency key finds out.
+    func rows(_ query: PostgresQuery, committing: Bool = false) async throws -> [PostgresRow] {
+        try await onLiveConnection { [logger] connection in
+            guard committing else { return try await connection.query(query, logger: logger).collect() }
+            _ = try await connection.query("BEGIN", logger: logger).collect()
+            do {
+                let rows = try await connection.query(query, logger: logger).collect()
+                _ = try await connection.query("COMMIT", logger: logger).collect()
+                return rows
+            } catch {
+                if !connection.isClosed, !Self.endsConnection(error) {
+                    _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                }
+                throw error
+            }
         }
     }
 
@@ -127,13 +149,17 @@ public final class PoolKeeperClient: Service, Sendable {
     /// and a leased connection that has closed is given back unused and
     /// another one leased (safe for any request: nothing was sent). After a
     /// few such leases the request fails with `.connectionLost`.
-    func onLiveConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    /// A connection can still close between that check and the query's
+    /// write (the stress harness caught a post waiting for minutes): so the
+    /// request also fails with `.connectionLost` when its connection closes
+    /// under it and no answer has come a moment later (``untilClosed``).
+    func onLiveConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         for _ in 1...5 {
             do {
                 return try await postgres.withConnection { connection in
                     guard !connection.isClosed else { throw ClosedConnectionLeased() }
                     do {
-                        return try await body(connection)
+                        return try await untilClosed(connection) { try await body(connection) }
                     } catch {
                         if Self.endsConnection(error) { try? await connection.closeFuture.get() }
                         throw error

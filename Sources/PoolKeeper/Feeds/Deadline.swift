@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 
 /// A request that took longer than its deadline.
 struct DeadlineExceeded: Error, CustomStringConvertible {
@@ -27,6 +28,35 @@ func withDeadline<Value: Sendable>(_ limit: Duration, _ what: String,
                 race.finish(with: .failure(DeadlineExceeded(what: what)))
             }
             race.start(continuation, cancelling: [timer])
+        }
+    } onCancel: {
+        race.finish(with: .failure(CancellationError()))
+    }
+}
+
+/// Runs `body`, a request on `connection`, and returns its result; or
+/// throws `.connectionLost` once the connection has closed and `body` has
+/// still not ended `grace` later: PostgresNIO 1.33.2 never answers a query
+/// written to a connection that has just closed. Such a `body` is left
+/// behind, as in ``withDeadline(_:_:_:)``. The connection is looked at every
+/// `interval` by a task that ends with the request.
+func untilClosed<Value: Sendable>(_ connection: PostgresConnection, grace: Duration = .seconds(2),
+                                  interval: Duration = .milliseconds(500),
+                                  _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    let race = Race<Value>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            Task { race.finish(with: await Result(catching: body)) }
+            let watch = Task {
+                while !connection.isClosed {
+                    do { try await Task.sleep(for: interval) } catch { return }
+                }
+                do { try await Task.sleep(for: grace) } catch { return }
+                race.finish(with: .failure(PoolKeeperError(
+                    code: .connectionLost,
+                    message: "the connection closed and the request got no answer; it may or may not have taken effect")))
+            }
+            race.start(continuation, cancelling: [watch])
         }
     } onCancel: {
         race.finish(with: .failure(CancellationError()))

@@ -65,12 +65,17 @@ final class DedicatedConnection {
 
     /// Runs `query` and reads all its rows, within the deadline; on any
     /// failure the connection is dropped.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    func rows(_ query: PostgresQuery, committing: Bool = false) async throws -> [PostgresRow] {
         let connection = try await open()
         let logger = self.logger
         do {
             return try await withDeadline(timeout, "the query") {
-                try await connection.query(query, logger: logger).collect()
+                // A write returns once COMMIT has answered (see PoolKeeperClient.rows).
+                guard committing else { return try await connection.query(query, logger: logger).collect() }
+                _ = try await connection.query("BEGIN", logger: logger).collect()
+                let rows = try await connection.query(query, logger: logger).collect()
+                _ = try await connection.query("COMMIT", logger: logger).collect()
+                return rows
             }
         } catch {
             disconnect()

@@ -132,7 +132,7 @@ public final class SpikeMonitor: Service, Sendable {
             try await database.rows("""
                 SELECT poolkeeper.raise_alert('spike', \(spike.pool.rawValue), \(details)::jsonb, \(spike.dedupeKey),
                                               \(spike.transaction.rawValue))
-                """).first?.decode(Int64?.self)
+                """, committing: true).first?.decode(Int64?.self)
         }
         if let id = id ?? nil {
             logger.notice("raised a spike alert", metadata: ["alert": "\(id)", "pool": "\(spike.pool)", "n_short": "\(spike.nShort)",

@@ -16,6 +16,8 @@
 -- as every post takes them, so weights cannot move while they are read.
 -- Refusals: PKA01 (basis, key), PKA02 (total), PKN01, PKS01, PKS12 (the
 -- members' weights sum to zero).
+-- 40001 (retry) in the rare case that a member posts for the first time
+-- while a net_invested distribution locks the pool's members.
 -- 42501 unless the caller may change the pool (authorize_pool).
 CREATE FUNCTION poolkeeper.distribute(p_pool_id bigint, p_total numeric, p_basis text DEFAULT 'net_invested',
                                       p_idempotency_key text DEFAULT NULL)
@@ -29,6 +31,7 @@ DECLARE
     v_id        bigint;
     v_members   bigint[];
     v_weights   numeric[];
+    v_totals_locked bigint[];
     v_first     bigint;
     v_rows      bigint;
     v_threshold numeric;
@@ -52,11 +55,12 @@ BEGIN
     -- weight is a commitment (read under the pool lock), or a zero net
     -- invested capital that gets no row; the trigger creates it as for any
     -- first row.
-    PERFORM 1 FROM poolkeeper.investor_totals t
-     WHERE t.investor_id IN (SELECT m.investor_id FROM poolkeeper.memberships m
-                              WHERE m.pool_id = p_pool_id AND m.left_at IS NULL)
-     ORDER BY t.investor_id
-       FOR NO KEY UPDATE;
+    SELECT array_agg(t.investor_id ORDER BY t.investor_id) INTO v_totals_locked FROM (
+        SELECT t.investor_id FROM poolkeeper.investor_totals t
+         WHERE t.investor_id IN (SELECT m.investor_id FROM poolkeeper.memberships m
+                                  WHERE m.pool_id = p_pool_id AND m.left_at IS NULL)
+         ORDER BY t.investor_id
+           FOR NO KEY UPDATE) t;
     IF p_basis = 'net_invested' THEN
         SELECT array_agg(p.investor_id ORDER BY p.investor_id), array_agg(p.net_invested ORDER BY p.investor_id)
           INTO v_members, v_weights
@@ -64,6 +68,15 @@ BEGIN
                  WHERE pool_id = p_pool_id AND is_open
                  ORDER BY investor_id
                    FOR NO KEY UPDATE) p;
+        -- A member whose first post committed after the totals were locked
+        -- has capital now but no locked totals row: a row for them would
+        -- lock it after their position, against every post's order (and
+        -- deadlock with a second post of theirs). Rare; retrying sees it.
+        IF EXISTS (SELECT 1 FROM unnest(v_members, v_weights) AS w(investor_id, weight)
+                    WHERE w.weight > 0 AND w.investor_id <> ALL (coalesce(v_totals_locked, '{}'))) THEN
+            RAISE EXCEPTION USING ERRCODE = '40001',
+                MESSAGE = format('a member of pool %s posted for the first time during this distribution; retry it', p_pool_id);
+        END IF;
     ELSE
         SELECT array_agg(m.investor_id ORDER BY m.investor_id), array_agg(coalesce(m.commitment, 0) ORDER BY m.investor_id)
           INTO v_members, v_weights
