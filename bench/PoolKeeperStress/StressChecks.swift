@@ -8,6 +8,8 @@ struct StressChecks {
     let journal: Journal
     let consumers: [Sightings]
     let burst: QuietBurst
+    /// How long after the deadline the last client's last call ended.
+    let overrun: Duration
 
     struct Check: Sendable {
         let passed: Bool
@@ -104,6 +106,9 @@ struct StressChecks {
             let second = await consumers[1].ids.contains(spike)
             check(first && second, "both alert listeners received that spike alert")
         }
+
+        check(overrun < .seconds(60),
+              "every client's last call ended within 60 s of the deadline (the last \(String(format: "%.1f", overrun.seconds)) s after): no call hangs")
 
         let violations = await journal.violations
         check(violations.isEmpty, "no unexpected error and no replay with another id (\(violations.count)): \(violations.prefix(3))")

@@ -78,7 +78,7 @@ struct StressRun {
         let burst = try await QuietBurst.run(client, world: world, journal: journal)
         progress("checks")
         let checks = try await StressChecks(client: client, before: before, journal: journal, consumers: consumers,
-                                            burst: burst).run()
+                                            burst: burst, overrun: loadEnded - deadline).run()
         return await StressReport(plan: plan, journal: journal, faults: faults.injected, faultProblems: faults.problems,
                             checks: checks, loadSeconds: (loadEnded - started).seconds,
                             totalSeconds: (ContinuousClock.now - started).seconds)
