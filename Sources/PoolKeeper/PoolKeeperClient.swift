@@ -130,8 +130,13 @@ public final class PoolKeeperClient: Service, Sendable {
                 _ = try await connection.query("COMMIT", logger: logger).collect()
                 return rows
             } catch {
+                // The connection goes back to the pool: never inside a transaction.
                 if !connection.isClosed, !Self.endsConnection(error) {
-                    _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                    do {
+                        _ = try await connection.query("ROLLBACK", logger: logger).collect()
+                    } catch {
+                        try? await connection.close()
+                    }
                 }
                 throw error
             }

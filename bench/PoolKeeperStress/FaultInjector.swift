@@ -34,6 +34,9 @@ actor FaultInjector {
     private(set) var injected: [Kind: Int] = [:]
     private(set) var lastFault: ContinuousClock.Instant?
     private(set) var problems: [String] = []
+    /// Backends that pg_terminate_backend ended, and crashes that ran: the faults that took effect.
+    private(set) var terminatedBackends = 0
+    private(set) var crashes = 0
 
     init(settings: ConnectionSettings, crashCommand: String, consumers: [Sightings], seed: UInt64, logger: Logger) {
         self.settings = settings
@@ -102,7 +105,8 @@ actor FaultInjector {
     private func terminate(_ pids: [Int32]) async {
         guard !pids.isEmpty else { return }
         do {
-            _ = try await open().query("SELECT pg_terminate_backend(pid) FROM unnest(\(pids)) AS pid", logger: logger)
+            let rows = try await open().query("SELECT pg_terminate_backend(pid) FROM unnest(\(pids)) AS pid", logger: logger)
+            for try await ended in rows.decode(Bool.self) where ended { terminatedBackends += 1 }
         } catch { await close() }
     }
 
@@ -115,7 +119,7 @@ actor FaultInjector {
         let status: Int32 = await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: system(command + " >/dev/null 2>&1")) }
         }
-        if status != 0 { problems.append("\(crashCommand) exited with status \(status)") }
+        if status != 0 { problems.append("\(crashCommand) exited with status \(status)") } else { crashes += 1 }
     }
 
     private func open() async throws -> PostgresConnection {

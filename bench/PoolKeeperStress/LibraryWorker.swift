@@ -52,13 +52,8 @@ struct LibraryWorker: Sendable {
                 await capitalCall(in: world.cold[Int.random(in: 0..<world.cold.count, using: &random)],
                                   total: randomAmount(100, 2000, using: &random), serial: serial)
             case 84..<88:
-                let target = world.pick(using: &random)
-                do {
-                    // Keyed, so that the library retries a 40001 (a member's first post during it) by itself.
-                    let operation = try await client.distribute(randomAmount(1, 500, using: &random), toMembersOf: target.id,
-                                                                idempotencyKey: "dist-\(seed)-\(index)-\(serial)")
-                    await journal.acknowledge("distribution to members", operation: operation.rawValue)
-                } catch { await journal.failed("distribution to members", error, mayHaveWritten: target.members.count + 2) }
+                await distribution(to: world.pick(using: &random), total: randomAmount(1, 500, using: &random), serial: serial,
+                                   until: deadline)
             case 88..<94:
                 await memberComesAndGoes(world.cold[Int.random(in: 0..<world.cold.count, using: &random)], serial: serial,
                                          amount: randomAmount(1, 100, using: &random))
@@ -98,6 +93,28 @@ struct LibraryWorker: Sendable {
                     return nil
                 }
                 try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// A keyed distribution to a pool's members, repeated under its key after
+    /// a lost answer or a 40001 (a member's first post during it, which
+    /// distribute refuses rather than risk a deadlock).
+    func distribution(to pool: StressWorld.Pool, total: Decimal, serial: Int, until deadline: ContinuousClock.Instant) async {
+        let giveUp = deadline + .seconds(60)
+        while true {
+            do {
+                let operation = try await client.distribute(total, toMembersOf: pool.id, idempotencyKey: "dist-\(seed)-\(index)-\(serial)")
+                await journal.acknowledge("distribution to members", operation: operation.rawValue)
+                return
+            } catch {
+                let retry = error.code == .serializationFailure || { if case .lostAnswer = StressOutcome(error) { true } else { false } }()
+                guard retry, ContinuousClock.now < giveUp else {
+                    await journal.failed("distribution to members", error, mayHaveWritten: pool.members.count + 2)
+                    return
+                }
+                if error.code == .serializationFailure { await journal.acknowledge("distribution retried after 40001") }
+                try? await Task.sleep(for: .milliseconds(50))
             }
         }
     }

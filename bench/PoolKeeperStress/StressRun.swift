@@ -11,7 +11,10 @@ struct StressRun {
     let logger: Logger
 
     func run() async throws -> StressReport {
-        let client = try PoolKeeperClient(settings: settings, maximumConnections: plan.libraryClients + 4, logger: logger)
+        // No retries inside the library: a deadlock or a serialization failure
+        // it would retry quietly must show in the journal.
+        let client = try PoolKeeperClient(settings: settings, maximumConnections: plan.libraryClients + 4,
+                                          retryPolicy: .never, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
@@ -77,8 +80,12 @@ struct StressRun {
         // After the last fault: the monitor must raise the quiet pool's burst by itself.
         let burst = try await QuietBurst.run(client, world: world, journal: journal)
         progress("checks")
-        let checks = try await StressChecks(client: client, before: before, journal: journal, consumers: consumers,
+        var checks = try await StressChecks(client: client, before: before, journal: journal, consumers: consumers,
                                             burst: burst, overrun: loadEnded - deadline).run()
+        let terminated = await faults.terminatedBackends, crashes = await faults.crashes
+        let attempted = await faults.injected
+        checks.append(.init(passed: plan.faultInterval == 0 || (terminated > 0 && crashes == attempted[.crash, default: 0]),
+                            text: "the faults took effect: \(terminated) backends terminated, \(crashes) crashes"))
         return await StressReport(plan: plan, journal: journal, faults: faults.injected, faultProblems: faults.problems,
                             checks: checks, loadSeconds: (loadEnded - started).seconds,
                             totalSeconds: (ContinuousClock.now - started).seconds)

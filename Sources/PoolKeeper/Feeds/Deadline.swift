@@ -40,26 +40,28 @@ func withDeadline<Value: Sendable>(_ limit: Duration, _ what: String,
 /// written to a connection that has just closed. Such a `body` is left
 /// behind, as in ``withDeadline(_:_:_:)``. The connection is looked at every
 /// `interval` by a task that ends with the request.
+///
+/// Cancelling the caller does not end the wait: the connection is a pooled
+/// one, and handing it back while `body` still has statements queued on it
+/// would let the next request run inside this one's transaction. A caller
+/// cancelled before `body` started gets `CancellationError` and nothing runs.
 func untilClosed<Value: Sendable>(_ connection: PostgresConnection, grace: Duration = .seconds(2),
                                   interval: Duration = .milliseconds(500),
                                   _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    try Task.checkCancellation()
     let race = Race<Value>()
-    return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { continuation in
-            Task { race.finish(with: await Result(catching: body)) }
-            let watch = Task {
-                while !connection.isClosed {
-                    do { try await Task.sleep(for: interval) } catch { return }
-                }
-                do { try await Task.sleep(for: grace) } catch { return }
-                race.finish(with: .failure(PoolKeeperError(
-                    code: .connectionLost,
-                    message: "the connection closed and the request got no answer; it may or may not have taken effect")))
+    return try await withCheckedThrowingContinuation { continuation in
+        Task { race.finish(with: await Result(catching: body)) }
+        let watch = Task {
+            while !connection.isClosed {
+                do { try await Task.sleep(for: interval) } catch { return }
             }
-            race.start(continuation, cancelling: [watch])
+            do { try await Task.sleep(for: grace) } catch { return }
+            race.finish(with: .failure(PoolKeeperError(
+                code: .connectionLost,
+                message: "the connection closed and the request got no answer; it may or may not have taken effect")))
         }
-    } onCancel: {
-        race.finish(with: .failure(CancellationError()))
+        race.start(continuation, cancelling: [watch])
     }
 }
 
