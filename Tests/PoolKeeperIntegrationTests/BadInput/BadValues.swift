@@ -27,9 +27,11 @@ enum BadValues {
         ("with DEL", "a\u{7f}b"), ("with NUL", "a\u{0}b"),
     ]
     /// Idempotency and dedupe keys are stored as given (docs/security.md),
-    /// control characters included, but not empty, over 255 characters or with a NUL.
-    static let keys: [(String, String)] = [("empty", ""), ("1 MB", megabyte), ("256 characters", String(repeating: "k", count: 256)),
-                                           ("with NUL", "k\u{0}")]
+    /// but not empty or blank, over 255 characters, or with a control character (NUL included).
+    static let keys: [(String, String)] = [("empty", ""), ("blank", "   "), ("1 MB", megabyte),
+                                           ("256 characters", String(repeating: "k", count: 256)),
+                                           ("with NUL", "k\u{0}"), ("with U+0001", "k\u{1}"), ("with a newline", "k\nk"),
+                                           ("with DEL", "k\u{7f}")]
     /// Currencies that are not ISO 4217 codes poolkeeper knows (case does
     /// not matter: `usd` is USD).
     static let currencies: [(String, String)] = [("XXQ", "XXQ"), ("empty", ""), ("with newline", "US\nD"), ("1 MB", megabyte)]
