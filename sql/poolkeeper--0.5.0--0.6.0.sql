@@ -36,9 +36,11 @@ BEGIN
 END;
 $$;
 
--- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has id p_investor_id, so
--- that a refusal that looked the investor up through a membership or an
--- obligation names the real cause. Called on those error paths only.
+-- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has
+-- id p_investor_id (as far as the caller may see, when it runs with the
+-- caller's rights). The one check of every function that takes an investor
+-- id, and of the error paths that looked the investor up through a
+-- membership or an obligation, so that they name the real cause.
 CREATE FUNCTION poolkeeper.checked_investor_exists(p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -964,7 +966,7 @@ $$;
 --           p_as_of; NULL without a valuation; irr_note says why it is NULL.
 -- Ratios are NULL when their denominator is 0, rvpi, tvpi and moic also
 -- when nav is NULL; all are rounded to 6 decimals. PKA01, PKN01 and PKN02
--- for bad arguments (poolkeeper.checked_metrics_request).
+-- for bad arguments (checked by ledger_as_of).
 CREATE OR REPLACE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
 RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
                valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
@@ -981,14 +983,13 @@ DECLARE
     v_days      date[];
     v_signed    numeric[];
 BEGIN
-    v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
-    IF p_investor_id IS NOT NULL THEN
-        PERFORM poolkeeper.checked_metrics_request(NULL, p_investor_id, p_as_of);
-    END IF;
-    -- The rows, read once; each query below reads them back with unnest.
+    -- The rows, read once (ledger_as_of checks the arguments); each query
+    -- below reads them back with unnest.
     SELECT coalesce(array_agg(l.kind), '{}'), coalesce(array_agg(l.day), '{}'), coalesce(array_agg(l.signed), '{}')
       INTO v_kinds, v_days, v_signed
       FROM poolkeeper.ledger_as_of(p_pool_id, p_investor_id, p_as_of) l;
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency WHERE p.id = p_pool_id;
 
     SELECT round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'contribution'), 0), v_minor),
            round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'distribution'), 0), v_minor),
@@ -1188,6 +1189,117 @@ BEGIN
                 'large_transaction:operation:' || v_id);
     END IF;
     RETURN v_id;
+END;
+$$;
+
+-- add_investor: makes p_investor_id a current member of open pool p_pool_id,
+-- with an optional commitment in the pool's currency, and opens (or reopens)
+-- the investor's position there. PKS03 if already a member.
+-- 42501 unless the caller may change the pool (authorize_pool).
+CREATE OR REPLACE FUNCTION poolkeeper.add_investor(p_pool_id bigint, p_investor_id bigint, p_commitment numeric DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor      smallint;
+    v_commitment numeric;
+    v_zero       numeric;
+BEGIN
+    PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');  -- before the pool's lock
+    v_minor := poolkeeper.locked_open_pool(p_pool_id);
+    v_zero := round(0::numeric, v_minor);
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
+    IF p_commitment IS NOT NULL THEN
+        v_commitment := poolkeeper.checked_amount(p_commitment, v_minor, 'commitment');
+    END IF;
+    IF EXISTS (SELECT 1 FROM poolkeeper.memberships
+                WHERE pool_id = p_pool_id AND investor_id = p_investor_id AND left_at IS NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKS03',
+            MESSAGE = format('investor %s is already a member of pool %s', p_investor_id, p_pool_id);
+    END IF;
+    INSERT INTO poolkeeper.memberships (pool_id, investor_id, commitment)
+    VALUES (p_pool_id, p_investor_id, v_commitment);
+    -- Totals start at the currency's scale, so sums display as 100.00, not 100.
+    INSERT INTO poolkeeper.positions
+           (pool_id, investor_id, currency, contributed, withdrawn, distributed, fees, net_invested, minor_units)
+    SELECT p_pool_id, p_investor_id, currency, v_zero, v_zero, v_zero, v_zero, v_zero, v_minor
+      FROM poolkeeper.pools WHERE id = p_pool_id
+    ON CONFLICT (pool_id, investor_id) DO UPDATE SET is_open = true;
+END;
+$$;
+
+-- investor_statement: investor p_investor_id's account in each pool for the
+-- period [p_from, p_to) of occurred_at (either end may be NULL, for the
+-- beginning of the ledger or now): the balance (net_invested: contributed -
+-- withdrawn - fees) before the period, the period's contributions,
+-- withdrawals, distributions and fees, and the balance after it. A reversal
+-- counts against its kind when it occurred, so that opening + contributed -
+-- withdrawn - fees = closing, and the closing balance with no p_to is the
+-- position's net_invested. Amounts are in each pool's currency. One row per
+-- pool with ledger rows before p_to, by pool_id. PKA01 for a NULL id or an
+-- empty period; PKN02 if the investor does not exist.
+CREATE OR REPLACE FUNCTION poolkeeper.investor_statement(p_investor_id bigint, p_from timestamptz DEFAULT NULL,
+                                              p_to timestamptz DEFAULT NULL)
+RETURNS TABLE (pool_id bigint, pool_name text, currency text, opening_balance numeric, contributed numeric,
+               withdrawn numeric, distributed numeric, fees numeric, closing_balance numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM poolkeeper.checked_period(p_from, p_to);
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
+    RETURN QUERY
+    WITH signed AS (
+        SELECT t.pool_id, t.kind, t.occurred_at >= coalesce(p_from, '-infinity') AS in_period,
+               CASE WHEN t.reverses_id IS NULL THEN t.amount ELSE -t.amount END AS amount
+          FROM poolkeeper.transactions t
+         WHERE t.investor_id = p_investor_id AND t.occurred_at < coalesce(p_to, 'infinity')
+    ), per_pool AS (
+        SELECT s.pool_id,
+               coalesce(sum(CASE s.kind WHEN 'contribution' THEN s.amount WHEN 'distribution' THEN 0 ELSE -s.amount END)
+                        FILTER (WHERE NOT s.in_period), 0) AS opening,
+               coalesce(sum(s.amount) FILTER (WHERE s.in_period AND s.kind = 'contribution'), 0) AS contributed,
+               coalesce(sum(s.amount) FILTER (WHERE s.in_period AND s.kind = 'withdrawal'), 0) AS withdrawn,
+               coalesce(sum(s.amount) FILTER (WHERE s.in_period AND s.kind = 'distribution'), 0) AS distributed,
+               coalesce(sum(s.amount) FILTER (WHERE s.in_period AND s.kind = 'fee'), 0) AS fees
+          FROM signed s
+         GROUP BY s.pool_id
+    )
+    SELECT pp.pool_id, p.name, p.currency, pp.opening, pp.contributed, pp.withdrawn, pp.distributed, pp.fees,
+           pp.opening + pp.contributed - pp.withdrawn - pp.fees
+      FROM per_pool pp
+      JOIN poolkeeper.pools p ON p.id = pp.pool_id
+     ORDER BY pp.pool_id;
+END;
+$$;
+
+-- checked_metrics_request: checks the arguments of a metrics, NAV or valuation request
+-- (a pool or an investor that exists, a finite date) and returns the pool's
+-- minor units (NULL for an investor request). PKA01, PKN01, PKN02.
+CREATE OR REPLACE FUNCTION poolkeeper.checked_metrics_request(p_pool_id bigint, p_investor_id bigint, p_as_of date)
+RETURNS smallint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_minor smallint;
+BEGIN
+    IF p_as_of IS NULL OR p_as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'as_of must be a date';
+    END IF;
+    IF p_investor_id IS NOT NULL OR p_pool_id IS NULL THEN
+        PERFORM poolkeeper.checked_investor_exists(p_investor_id);
+        RETURN NULL;
+    END IF;
+    PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency
+     WHERE p.id = p_pool_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'PKN01', MESSAGE = format('pool %s does not exist', p_pool_id);
+    END IF;
+    RETURN v_minor;
 END;
 $$;
 

@@ -114,21 +114,14 @@ public final class PoolKeeperClient: Service, Sendable {
     /// server raises while producing them is thrown here.
     ///
     /// With `committing`, the statement runs between BEGIN and COMMIT, and
-    /// this returns only once COMMIT has answered. PostgresNIO 1.33.2 ends a
-    /// query at its CommandComplete, which the server sends before it
-    /// commits a statement outside a transaction block (at the Sync that
-    /// follows): a connection lost in between would report a write as done
-    /// that never committed (the stress harness caught two). A write whose
-    /// COMMIT gets no answer fails with `.connectionLost`: it may or may not
-    /// have committed, and a retry under its idempotency key finds out.
+    /// this returns only once COMMIT has answered (`committedRows`). A write
+    /// whose COMMIT gets no answer fails with `.connectionLost`: it may or
+    /// may not have committed, and a retry under its idempotency key finds out.
     func rows(_ query: PostgresQuery, committing: Bool = false) async throws -> [PostgresRow] {
         try await onLiveConnection { [logger] connection in
             guard committing else { return try await connection.query(query, logger: logger).collect() }
-            _ = try await connection.query("BEGIN", logger: logger).collect()
             do {
-                let rows = try await connection.query(query, logger: logger).collect()
-                _ = try await connection.query("COMMIT", logger: logger).collect()
-                return rows
+                return try await connection.committedRows(query, logger: logger)
             } catch {
                 // The connection goes back to the pool: never inside a transaction.
                 if !connection.isClosed, !Self.endsConnection(error) {

@@ -794,9 +794,11 @@ END;
 $$;
 
 -- src/functions/checked_investor_exists.sql
--- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has id p_investor_id, so
--- that a refusal that looked the investor up through a membership or an
--- obligation names the real cause. Called on those error paths only.
+-- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has
+-- id p_investor_id (as far as the caller may see, when it runs with the
+-- caller's rights). The one check of every function that takes an investor
+-- id, and of the error paths that looked the investor up through a
+-- membership or an obligation, so that they name the real cause.
 CREATE FUNCTION poolkeeper.checked_investor_exists(p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -953,10 +955,7 @@ BEGIN
     PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');  -- before the pool's lock
     v_minor := poolkeeper.locked_open_pool(p_pool_id);
     v_zero := round(0::numeric, v_minor);
-    PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
-    IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-    END IF;
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
     IF p_commitment IS NOT NULL THEN
         v_commitment := poolkeeper.checked_amount(p_commitment, v_minor, 'commitment');
     END IF;
@@ -2337,9 +2336,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM poolkeeper.checked_period(p_from, p_to);
-    IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = poolkeeper.checked_id(p_investor_id, 'investor_id')) THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-    END IF;
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
     RETURN QUERY
     WITH signed AS (
         SELECT t.pool_id, t.kind, t.occurred_at >= coalesce(p_from, '-infinity') AS in_period,
@@ -2958,10 +2955,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'as_of must be a date';
     END IF;
     IF p_investor_id IS NOT NULL OR p_pool_id IS NULL THEN
-        PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
-        IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
-            RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-        END IF;
+        PERFORM poolkeeper.checked_investor_exists(p_investor_id);
         RETURN NULL;
     END IF;
     PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');
@@ -3219,7 +3213,7 @@ $$;
 --           p_as_of; NULL without a valuation; irr_note says why it is NULL.
 -- Ratios are NULL when their denominator is 0, rvpi, tvpi and moic also
 -- when nav is NULL; all are rounded to 6 decimals. PKA01, PKN01 and PKN02
--- for bad arguments (poolkeeper.checked_metrics_request).
+-- for bad arguments (checked by ledger_as_of).
 CREATE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
 RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
                valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
@@ -3236,14 +3230,13 @@ DECLARE
     v_days      date[];
     v_signed    numeric[];
 BEGIN
-    v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
-    IF p_investor_id IS NOT NULL THEN
-        PERFORM poolkeeper.checked_metrics_request(NULL, p_investor_id, p_as_of);
-    END IF;
-    -- The rows, read once; each query below reads them back with unnest.
+    -- The rows, read once (ledger_as_of checks the arguments); each query
+    -- below reads them back with unnest.
     SELECT coalesce(array_agg(l.kind), '{}'), coalesce(array_agg(l.day), '{}'), coalesce(array_agg(l.signed), '{}')
       INTO v_kinds, v_days, v_signed
       FROM poolkeeper.ledger_as_of(p_pool_id, p_investor_id, p_as_of) l;
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency WHERE p.id = p_pool_id;
 
     SELECT round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'contribution'), 0), v_minor),
            round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'distribution'), 0), v_minor),

@@ -70,12 +70,8 @@ final class DedicatedConnection {
         let logger = self.logger
         do {
             return try await withDeadline(timeout, "the query") {
-                // A write returns once COMMIT has answered (see PoolKeeperClient.rows).
                 guard committing else { return try await connection.query(query, logger: logger).collect() }
-                _ = try await connection.query("BEGIN", logger: logger).collect()
-                let rows = try await connection.query(query, logger: logger).collect()
-                _ = try await connection.query("COMMIT", logger: logger).collect()
-                return rows
+                return try await connection.committedRows(query, logger: logger)  // a failure drops the connection
             }
         } catch {
             disconnect()

@@ -15,10 +15,7 @@ BEGIN
     PERFORM poolkeeper.authorize_pool(p_pool_id, 'add investors to');  -- before the pool's lock
     v_minor := poolkeeper.locked_open_pool(p_pool_id);
     v_zero := round(0::numeric, v_minor);
-    PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
-    IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-    END IF;
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
     IF p_commitment IS NOT NULL THEN
         v_commitment := poolkeeper.checked_amount(p_commitment, v_minor, 'commitment');
     END IF;

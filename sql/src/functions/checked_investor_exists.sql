@@ -1,6 +1,8 @@
--- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has id p_investor_id, so
--- that a refusal that looked the investor up through a membership or an
--- obligation names the real cause. Called on those error paths only.
+-- checked_investor_exists: PKA01 for a NULL id, PKN02 when no investor has
+-- id p_investor_id (as far as the caller may see, when it runs with the
+-- caller's rights). The one check of every function that takes an investor
+-- id, and of the error paths that looked the investor up through a
+-- membership or an obligation, so that they name the real cause.
 CREATE FUNCTION poolkeeper.checked_investor_exists(p_investor_id bigint)
 RETURNS void
 LANGUAGE plpgsql STABLE

@@ -13,10 +13,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = 'as_of must be a date';
     END IF;
     IF p_investor_id IS NOT NULL OR p_pool_id IS NULL THEN
-        PERFORM poolkeeper.checked_id(p_investor_id, 'investor_id');
-        IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = p_investor_id) THEN
-            RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-        END IF;
+        PERFORM poolkeeper.checked_investor_exists(p_investor_id);
         RETURN NULL;
     END IF;
     PERFORM poolkeeper.checked_id(p_pool_id, 'pool_id');

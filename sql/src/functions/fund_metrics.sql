@@ -18,7 +18,7 @@
 --           p_as_of; NULL without a valuation; irr_note says why it is NULL.
 -- Ratios are NULL when their denominator is 0, rvpi, tvpi and moic also
 -- when nav is NULL; all are rounded to 6 decimals. PKA01, PKN01 and PKN02
--- for bad arguments (poolkeeper.checked_metrics_request).
+-- for bad arguments (checked by ledger_as_of).
 CREATE FUNCTION poolkeeper.fund_metrics(p_pool_id bigint, p_investor_id bigint, p_as_of date)
 RETURNS TABLE (paid_in numeric, distributions numeric, withdrawals numeric, fees numeric, nav numeric,
                valuation_date date, dpi numeric, rvpi numeric, tvpi numeric, moic numeric, irr numeric, irr_note text)
@@ -35,14 +35,13 @@ DECLARE
     v_days      date[];
     v_signed    numeric[];
 BEGIN
-    v_minor := poolkeeper.checked_metrics_request(p_pool_id, NULL, p_as_of);
-    IF p_investor_id IS NOT NULL THEN
-        PERFORM poolkeeper.checked_metrics_request(NULL, p_investor_id, p_as_of);
-    END IF;
-    -- The rows, read once; each query below reads them back with unnest.
+    -- The rows, read once (ledger_as_of checks the arguments); each query
+    -- below reads them back with unnest.
     SELECT coalesce(array_agg(l.kind), '{}'), coalesce(array_agg(l.day), '{}'), coalesce(array_agg(l.signed), '{}')
       INTO v_kinds, v_days, v_signed
       FROM poolkeeper.ledger_as_of(p_pool_id, p_investor_id, p_as_of) l;
+    SELECT c.minor_units INTO v_minor
+      FROM poolkeeper.pools p JOIN poolkeeper.currencies c ON c.code = p.currency WHERE p.id = p_pool_id;
 
     SELECT round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'contribution'), 0), v_minor),
            round(coalesce(sum(r.signed) FILTER (WHERE r.kind = 'distribution'), 0), v_minor),

@@ -17,9 +17,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM poolkeeper.checked_period(p_from, p_to);
-    IF NOT EXISTS (SELECT 1 FROM poolkeeper.investors WHERE id = poolkeeper.checked_id(p_investor_id, 'investor_id')) THEN
-        RAISE EXCEPTION USING ERRCODE = 'PKN02', MESSAGE = format('investor %s does not exist', p_investor_id);
-    END IF;
+    PERFORM poolkeeper.checked_investor_exists(p_investor_id);
     RETURN QUERY
     WITH signed AS (
         SELECT t.pool_id, t.kind, t.occurred_at >= coalesce(p_from, '-infinity') AS in_period,
