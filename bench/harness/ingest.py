@@ -1,0 +1,128 @@
+"""Ingest: post_transaction through the full write path against a bare INSERT.
+
+In one database, 100 pools x 100 investors (10,000 open positions) and a
+large-transaction threshold of 999.99 in force, so that about one post in a
+thousand raises an alert (and its NOTIFY). For each client count, rounds
+alternate between:
+  bare    INSERT into a plain table of the ledger's shape, no trigger: the
+          physical limit of one committed row,
+  post    post_transaction on a random one of the 10,000 positions: rules,
+          position and investor totals, alert check, feed column,
+  hot     post_transaction with every client on one pool (its 100 positions),
+  batch   BATCH posts in one statement and one commit, sorted by investor
+          (the order in which posts take their locks, so batches never
+          deadlock), counted in rows: what a loader that groups its posts gets.
+and then the same bare INSERT and spread post with synchronous_commit = off
+(bare-async, post-async): with durable commits on a slow disk both wait for
+the WAL flush, and the ratio says more about the disk than about the write
+path; without the wait, both run on the CPU and the ratio is the write
+path's own cost. Ratios are taken within each round (machine speed drifts
+between rounds), each against the bare INSERT of its own commit setting,
+then their median is quoted.
+"""
+import markdown as md
+import pg
+from plain_table import PLAIN_TABLE
+from stats import median, spread
+
+DATABASE = "poolkeeper_bench_ingest"
+POOLS = 100
+INVESTORS = 100
+
+SETUP = f"""
+SET client_min_messages = warning;
+SELECT poolkeeper.create_manager('bench') \\gset
+SELECT count(poolkeeper.create_pool(1, 'pool ' || g, 'USD')) FROM generate_series(1, {POOLS}) g \\gset
+SELECT count(poolkeeper.create_investor('investor ' || g)) FROM generate_series(1, {INVESTORS}) g \\gset
+SELECT count(poolkeeper.add_investor(p, i)) FROM generate_series(1, {POOLS}) p, generate_series(1, {INVESTORS}) i \\gset
+SELECT poolkeeper.set_alert_rule(NULL, 999.99) \\gset
+{PLAIN_TABLE}VACUUM ANALYZE;
+"""
+
+BARE = f"""\\set pool random(1, {POOLS})
+\\set investor random(1, {INVESTORS})
+INSERT INTO bench_plain (pool_id, investor_id, kind, amount, occurred_at, recorded_at)
+VALUES (:pool, :investor, 'contribution', 10.00, now(), clock_timestamp());
+"""
+POST = f"""\\set pool random(1, {POOLS})
+\\set investor random(1, {INVESTORS})
+\\set amount random(1, 1000)
+SELECT poolkeeper.post_transaction(:pool, :investor, 'contribution', :amount);
+"""
+HOT = f"""\\set investor random(1, {INVESTORS})
+\\set amount random(1, 1000)
+SELECT poolkeeper.post_transaction(1, :investor, 'contribution', :amount);
+"""
+
+
+def batch_script(size):
+    """size posts on random positions in one statement, in investor order: the
+    order in which a post takes its locks, so that batches never deadlock."""
+    return (f"SELECT count(poolkeeper.post_transaction(pool_id, investor_id, 'contribution', amount))\n"
+            f"  FROM (SELECT 1 + floor(random() * {POOLS})::int AS pool_id, 1 + floor(random() * {INVESTORS})::int AS investor_id,\n"
+            f"               1 + floor(random() * 1000)::int AS amount\n"
+            f"          FROM generate_series(1, {size}) ORDER BY 2, 1) batch;\n")
+
+
+def run(profile, log):
+    """Runs the ingest benchmark; returns (markdown, figures)."""
+    log(f"ingest: {POOLS} pools x {INVESTORS} investors in {DATABASE}")
+    pg.recreate_database(DATABASE)
+    pg.psql(DATABASE, SETUP)
+    asynchronous = "-c synchronous_commit=off"
+    scripts = {"bare": (BARE, 1, ""), "post": (POST, 1, ""), "hot": (HOT, 1, ""),
+               "batch": (batch_script(profile.batch_size), profile.batch_size, ""),
+               "bare-async": (BARE, 1, asynchronous), "post-async": (POST, 1, asynchronous)}
+    results = {}
+    for clients in profile.client_counts:
+        samples = {kind: [] for kind in scripts}
+        ratios = {kind: [] for kind in scripts if not kind.startswith("bare")}
+        for round_number in range(1, profile.rounds + 1):
+            for kind, (script, rows_per_transaction, options) in scripts.items():
+                samples[kind].append(pg.pgbench_tps(DATABASE, script, clients, profile.seconds, options) * rows_per_transaction)
+            for kind in ratios:
+                reference = "bare-async" if kind.endswith("-async") else "bare"
+                ratios[kind].append(samples[kind][-1] / samples[reference][-1])
+            log(f"  {clients:>2} clients, round {round_number}: " +
+                ", ".join(f"{kind} {samples[kind][-1]:,.0f} rows/s" for kind in scripts))
+        results[clients] = (samples, ratios)
+    problems = pg.value(pg.connect(DATABASE), "SELECT count(*) FROM poolkeeper.verify()")
+    return render(profile, results, problems), figures(results)
+
+
+def figures(results):
+    """The figures the summary and the targets need."""
+    samples, ratios = results.get(8, next(iter(results.values())))
+    return {"post_ratio_8": median(ratios["post"]), "hot_ratio_8": median(ratios["hot"]),
+            "post_async_ratio_8": median(ratios["post-async"]), "batch_ratio_8": median(ratios["batch"]),
+            "post_rows_8": median(samples["post"]), "bare_rows_8": median(samples["bare"])}
+
+
+def render(profile, results, problems):
+    names = {"bare": "bare INSERT, plain table (the limit)", "post": "`post_transaction`, spread (10,000 positions)",
+             "hot": "`post_transaction`, one hot pool (100 positions)",
+             "batch": f"`post_transaction` x {profile.batch_size} per statement (batch)",
+             "bare-async": "bare INSERT, synchronous_commit off", "post-async": "`post_transaction`, spread, synchronous_commit off"}
+    rows = []
+    for clients, (samples, ratios) in results.items():
+        for kind in samples:
+            ratio = "1.00x" if kind.startswith("bare") else f"{median(ratios[kind]):.2f}x ({min(ratios[kind]):.2f}–{max(ratios[kind]):.2f})"
+            rows.append([clients, names[kind], md.count(median(samples[kind])), md.percent(spread(samples[kind])), ratio])
+    text = [
+        "## Ingest",
+        "",
+        f"pgbench (`-M prepared`, 2 threads), {profile.rounds} alternating rounds of {profile.seconds} s per client count; "
+        "rows committed per second, median of the rounds; *spread* is (max - min) / median of those rounds; "
+        "the ratio to bare INSERT is taken within each round, its median quoted with the lowest and highest round. "
+        "Every post goes through the full path: the rules, the position and investor totals, the large-transaction "
+        "check against a threshold in force (about one post in 1,000 raises an alert and its NOTIFY) and the feed column. "
+        "The last two runs of each client count turn `synchronous_commit` off for both sides (their ratio is to the bare "
+        "INSERT of the same setting): a commit then does not wait for the disk, and the ratio is the CPU cost of the write "
+        "path alone. The batch posts in one statement, sorted by investor (the order in which a post takes its locks, so "
+        "that concurrent batches cannot deadlock); its rows/s counts rows, not statements.",
+        "",
+        md.table(["clients", "run", "rows/s (median)", "spread", "vs bare INSERT"], rows, "rlrrr"),
+        "",
+        f"`verify()` after the runs: {problems} problems.",
+    ]
+    return "\n".join(text)

@@ -1,0 +1,97 @@
+"""bench/harness/run.py — every poolkeeper benchmark in one run, written up as
+markdown (BENCHMARKS.md). scripts/bench starts the database, installs the
+extension, builds the Swift release products and calls this; see its header
+for the options. Progress goes to standard error, the report to --output and
+to standard output.
+"""
+import argparse
+import subprocess
+import sys
+import time
+
+import alerts
+import detector
+import growth
+import ingest
+import machine
+import markdown as md
+from profiles import PROFILES
+
+SECTIONS = ["ingest", "growth", "alerts", "detector"]
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="short")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--bench-binary", required=True, help="the poolkeeper-bench executable (poolkeeper next to it)")
+    parser.add_argument("--microbenchmarks", help="the ordo-one/benchmark package folder (bench/Microbenchmarks)")
+    parser.add_argument("--only", nargs="*", choices=SECTIONS, default=SECTIONS)
+    options = parser.parse_args()
+    profile = PROFILES[options.profile]
+    started = time.monotonic()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], text=True, capture_output=True).stdout.strip() or "unknown"
+    log(f"profile {profile.name}: {', '.join(options.only)}")
+
+    sections, figures = [machine.describe(profile, commit)], {}
+    for name in options.only:
+        log(f"== {name}")
+        if name == "ingest":
+            text, found = ingest.run(profile, log)
+        elif name == "growth":
+            text, found = growth.run(profile, log)
+        elif name == "alerts":
+            text, found = alerts.run(profile, options.bench_binary, log)
+        elif profile.detector and options.microbenchmarks:
+            text, found = detector.run(options.microbenchmarks, log)
+        else:
+            continue
+        sections.append(text)
+        figures.update(found)
+    minutes = (time.monotonic() - started) / 60
+    report = "\n\n".join([header(profile, minutes), targets(figures), *sections]) + "\n"
+    with open(options.output, "w") as output:
+        output.write(report)
+    print(report)
+    log(f"wrote {options.output} in {minutes:.1f} min")
+
+
+def header(profile, minutes):
+    return "\n".join([
+        "# poolkeeper benchmarks",
+        "",
+        f"Written by `scripts/bench --{profile.name}` in {minutes:.0f} minutes on {time.strftime('%Y-%m-%d')}; "
+        "every figure below comes from that one run. Figures are medians of repeated runs; ratios are taken within "
+        "the same round, so that the machine's drift between rounds cancels out; *spread* says how far the runs of one "
+        "figure lay apart. Run `scripts/bench --short` (under 10 minutes) to check a change, "
+        "`scripts/bench --full` to rewrite this file.",
+    ])
+
+
+def targets(figures):
+    rows = []
+    if "post_ratio_8" in figures:
+        rows.append(["ingest, 8 clients, spread positions: `post_transaction` vs bare INSERT", "≥ 0.70x",
+                     md.ratio(figures["post_ratio_8"]), md.verdict(figures["post_ratio_8"] >= 0.70)])
+        rows.append(["the same, `synchronous_commit` off on both sides: the write path's CPU cost", "≥ 0.70x",
+                     md.ratio(figures["post_async_ratio_8"]), md.verdict(figures["post_async_ratio_8"] >= 0.70)])
+        rows.append(["ingest, 8 clients, one hot pool (reported, no target)", "", md.ratio(figures["hot_ratio_8"]), ""])
+        rows.append([f"ingest, 8 clients, batches of posts, rows/s vs bare INSERT (reported)", "", md.ratio(figures["batch_ratio_8"]), ""])
+    if "growth_relative_change" in figures:
+        change = figures["growth_relative_change"]
+        rows.append([f"ingest from {figures['growth_first']:,} to {figures['growth_last']:,} ledger rows "
+                     f"(relative to bare INSERT; raw {figures['growth_raw_change'] * 100:+.1f}%)", "fall ≤ 10%",
+                     f"{change * 100:+.1f}%", md.verdict(change >= -0.10)])
+        rows.append([f"`top_investors(5)` at {figures['growth_first']:,} / {figures['growth_last']:,} rows", "",
+                     " / ".join(md.ms(value) for value in figures["top_ms"]), ""])
+    for key, (label, target, met) in figures.get("detector_targets", {}).items():
+        rows.append([key, label, target, met])
+    return "\n".join(["## Targets", "", md.table(["figure", "target", "measured", ""], rows, "lrrl")])
+
+
+if __name__ == "__main__":
+    main()
