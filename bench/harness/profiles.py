@@ -24,10 +24,11 @@ class Profile:
     alert_seconds: int        # seconds per alert-latency run
     alert_repeats: int        # alert-latency runs per mode
     detector: bool            # run the ordo-one/benchmark spike-detector suite
+    detector_warmup: int      # seconds of ledger time to warm each detector up; 0: the suite's default (2.5 retentions)
 
 
 PROFILES = {
-    "short": Profile("short", (1, 8, 32), 3, 3, 10, (100_000, 1_000_000), 2_000, 100_000, 5, 3, 8, 1, True),
-    "full": Profile("full", (1, 8, 32), 5, 10, 10, (1_000_000, 10_000_000), 2_000, 100_000, 9, 3, 20, 3, True),
-    "smoke": Profile("smoke", (1, 8), 1, 1, 10, (2_000, 4_000), 20, 200, 1, 1, 3, 1, False),
+    "short": Profile("short", (1, 8, 32), 3, 3, 10, (100_000, 1_000_000), 2_000, 100_000, 5, 3, 8, 1, True, 600),
+    "full": Profile("full", (1, 8, 32), 5, 10, 10, (1_000_000, 10_000_000), 2_000, 100_000, 9, 3, 20, 3, True, 0),
+    "smoke": Profile("smoke", (1, 8), 1, 1, 10, (2_000, 4_000), 20, 200, 1, 1, 3, 1, False, 0),
 }

@@ -47,7 +47,7 @@ def main():
         elif name == "alerts":
             text, found = alerts.run(profile, options.bench_binary, log)
         elif profile.detector and options.microbenchmarks:
-            text, found = detector.run(options.microbenchmarks, log)
+            text, found = detector.run(options.microbenchmarks, profile.detector_warmup, log)
         else:
             continue
         sections.append(text)
