@@ -77,7 +77,7 @@ def render(profile, sizes):
     for name in sizes[0]["reports"]:
         for label, index in (("poolkeeper", 0), ("plain SQL reference", 1)):
             report_rows.append([f"{name}: {label}"] + [md.ms(s["reports"][name][index]) for s in sizes])
-        report_rows.append([f"{name}: reference / poolkeeper"] + [f"{s['reports'][name][2]:,.1f}x" for s in sizes])
+        report_rows.append([f"{name}: reference / poolkeeper"] + [md.ratio(s["reports"][name][2]) for s in sizes])
     same = all(s["reports"][name][3] for s in sizes for name in s["reports"])
     last = sizes[-1]
     text = [

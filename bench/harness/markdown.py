@@ -27,7 +27,8 @@ def ms(value):
 
 
 def ratio(value):
-    return f"{value:.2f}x"
+    """A ratio: two decimals below 10, none above (4,712x)."""
+    return f"{value:.2f}x" if value < 10 else f"{value:,.0f}x"
 
 
 def percent(fraction):

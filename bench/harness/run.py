@@ -64,7 +64,7 @@ def header(profile, minutes):
     return "\n".join([
         "# poolkeeper benchmarks",
         "",
-        f"Written by `scripts/bench --{profile.name}` in {minutes:.0f} minutes on {time.strftime('%Y-%m-%d')}; "
+        f"Written by `scripts/bench --{profile.name}` in {minutes:.0f} minutes (after the builds) on {time.strftime('%Y-%m-%d')}; "
         "every figure below comes from that one run. Figures are medians of repeated runs; ratios are taken within "
         "the same round, so that the machine's drift between rounds cancels out; *spread* says how far the runs of one "
         "figure lay apart. Run `scripts/bench --short` (under 10 minutes) to check a change, "
@@ -88,6 +88,11 @@ def targets(figures):
                      f"{change * 100:+.1f}%", md.verdict(change >= -0.10)])
         rows.append([f"`top_investors(5)` at {figures['growth_first']:,} / {figures['growth_last']:,} rows", "",
                      " / ".join(md.ms(value) for value in figures["top_ms"]), ""])
+    for name, runs in figures.get("alerts", []):
+        if name == "flat out":
+            worst = max(run["watch"]["from_commit"]["p99"] or float("inf") for run in runs)
+            rows.append(["large_transaction alert, COMMIT to `poolkeeper watch` line, p99 with posters flat out "
+                         "(worst run; issue 5's target)", "< 50 ms", md.ms(worst), md.verdict(worst < 50)])
     for key, (label, target, met) in figures.get("detector_targets", {}).items():
         rows.append([key, label, target, met])
     return "\n".join(["## Targets", "", md.table(["figure", "target", "measured", ""], rows, "lrrl")])
