@@ -33,9 +33,12 @@ def run(profile, bench_binary, log):
 
 
 def cell(runs, channel, bound, field):
-    """The median over runs of one percentile; n/a when no run delivered anything."""
+    """The median over runs of one percentile (the max: the highest of the runs);
+    n/a when no run delivered anything."""
     values = [run[channel][bound][field] for run in runs if run[channel][bound][field] is not None]
-    return md.ms(median(values)) if values else "n/a"
+    if not values:
+        return "n/a"
+    return md.ms(max(values) if field == "max" else median(values))
 
 
 def render(profile, results):
@@ -49,12 +52,13 @@ def render(profile, results):
                          *(cell(runs, channel, "from_commit", field) for field in ("p50", "p99", "max")),
                          cell(runs, channel, "from_start", "p99")])
         rows.append(["", "", f"delivered {delivered:,} of {probes:,}", "", "", "", ""])
-    repeats = f"median of {profile.alert_repeats} runs of" if profile.alert_repeats > 1 else "one run of"
+    repeats = (f"{profile.alert_repeats} runs of" if profile.alert_repeats > 1 else "one run of")
     return "\n".join([
         "## Alert latency",
         "",
         f"`poolkeeper-bench alert-latency`, {repeats} {profile.alert_seconds} s per load: a probe posts an amount above its "
-        "pool's threshold every 50 ms; the times run from the moment the probe's COMMIT returned (a lower bound: the alert "
+        "pool's threshold every 50 ms (with some hundreds of probes a run, its p99 is one of its few slowest probes); p50 and p99 are "
+        "the median over the runs, max the highest of any run; the times run from the moment the probe's COMMIT returned (a lower bound: the alert "
         "can be delivered a little before the client hears of the commit) and, in the last column, from the moment the "
         "post started (an upper bound). Background posts are below the threshold and raise nothing.",
         "",

@@ -13,9 +13,9 @@ import markdown as md
 
 
 def parse(output):
-    """{pools: {metric name: (min, p50, max)}} from the tool's jmh output, which
-    may start with notes from the plugin before the JSON array."""
-    elements = json.loads(output[output.index("["):])
+    """{pools: {metric name: (min, p50, max)}} from the tool's jmh output: the
+    line that starts the JSON array, after the plugin's notes and build lines."""
+    elements = json.loads(output[output.index("[{"):])
     results = {}
     for element in elements:
         pools = int(re.search(r"observe_(\d+)_pools", element["benchmark"]).group(1))
@@ -32,7 +32,7 @@ def run(folder, warmup_seconds, log):
         environment["POOLKEEPER_BENCH_WARMUP_SECONDS"] = str(warmup_seconds)
     result = subprocess.run(["swift", "package", "benchmark", "--format", "jmh", "--path", "stdout", "--no-progress"],
                             cwd=folder, text=True, capture_output=True, timeout=3600, env=environment)
-    if result.returncode != 0 or "[" not in result.stdout:
+    if result.returncode != 0 or "[{" not in result.stdout:
         raise RuntimeError(f"swift package benchmark failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     results = parse(result.stdout)
     for pools, metrics in sorted(results.items()):

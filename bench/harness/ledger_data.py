@@ -63,9 +63,12 @@ SELECT nextval('poolkeeper.transactions_id_seq'), m.pool_id, m.investor_id, g.ki
 
 
 def derive(database):
-    """Positions and investor_totals from the ledger, then VACUUM ANALYZE."""
+    """Positions and investor_totals from the ledger alone, then VACUUM ANALYZE."""
     pg.psql(database, """
 SET session_replication_role = replica;
+-- Positions whose rows were all taken out again (growth's posts) go back to zero.
+UPDATE poolkeeper.positions SET contributed = 0, distributed = 0, withdrawn = 0, fees = 0, net_invested = 0
+ WHERE contributed <> 0 OR distributed <> 0 OR withdrawn <> 0 OR fees <> 0 OR net_invested <> 0;
 UPDATE poolkeeper.positions p
    SET contributed = s.contributed, distributed = s.distributed, net_invested = s.contributed
   FROM (SELECT pool_id, investor_id,

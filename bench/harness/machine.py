@@ -45,4 +45,4 @@ def describe(profile, commit):
     return "\n".join(["## Machine and settings", "", md.table(["", ""], rows, "ll"),
                       "",
                       "Everything runs on this one machine: the server, pgbench or the Swift client, and the harness. "
-                      "With 2 cores the client takes CPU from the server, as it would for any database here."])
+                      f"With {os.cpu_count()} cores the client takes CPU from the server."])

@@ -58,15 +58,17 @@ def timed_ms(connection, sql, runs, parameters=None):
 
 
 def pgbench_tps(database, script, clients, seconds, options=""):
-    """One pgbench run of script (extended protocol, prepared) after a CHECKPOINT;
-    returns transactions per second, without the connection time."""
+    """One pgbench run of script (extended protocol, prepared; a deadlock or
+    serialization failure is retried up to 3 times) after a CHECKPOINT;
+    returns transactions per second, without the connection time. A
+    transaction that still fails fails the run."""
     with connect(database) as connection:
         connection.cursor().execute("CHECKPOINT")
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
         file.write(script)
     try:
         environment = dict(os.environ, PGOPTIONS=options) if options else None
-        result = subprocess.run([f"{BINDIR}/pgbench", "-n", "-M", "prepared", "-c", str(clients),
+        result = subprocess.run([f"{BINDIR}/pgbench", "-n", "-M", "prepared", "--max-tries", "3", "-c", str(clients),
                                  "-j", str(min(clients, 2)), "-T", str(seconds), "-f", file.name, database],
                                 text=True, capture_output=True, env=environment)
     finally:

@@ -5,6 +5,7 @@ for the options. Progress goes to standard error, the report to --output and
 to standard output.
 """
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -38,18 +39,24 @@ def main():
     log(f"profile {profile.name}: {', '.join(options.only)}")
 
     sections, figures = [machine.describe(profile, commit)], {}
+    failed = []
     for name in options.only:
         log(f"== {name}")
-        if name == "ingest":
-            text, found = ingest.run(profile, log)
-        elif name == "growth":
-            text, found = growth.run(profile, log)
-        elif name == "alerts":
-            text, found = alerts.run(profile, options.bench_binary, log)
-        elif profile.detector and options.microbenchmarks:
-            text, found = detector.run(options.microbenchmarks, profile.detector_warmup, log)
-        else:
-            continue
+        try:
+            if name == "ingest":
+                text, found = ingest.run(profile, log)
+            elif name == "growth":
+                text, found = growth.run(profile, log)
+            elif name == "alerts":
+                text, found = alerts.run(profile, options.bench_binary, log)
+            elif profile.detector and options.microbenchmarks:
+                text, found = detector.run(options.microbenchmarks, profile.detector_warmup, log)
+            else:
+                continue
+        except Exception as error:  # one section's failure must not lose the others' figures
+            log(f"{name} FAILED: {error}")
+            failed.append(name)
+            text, found = f"## {name}: FAILED\n\n```\n{str(error)[-2000:]}\n```", {}
         sections.append(text)
         figures.update(found)
     minutes = (time.monotonic() - started) / 60
@@ -58,6 +65,9 @@ def main():
         output.write(report)
     print(report)
     log(f"wrote {options.output} in {minutes:.1f} min")
+    if failed:
+        log(f"failed sections: {', '.join(failed)}")
+        sys.exit(1)
 
 
 def header(profile, minutes):
@@ -67,7 +77,7 @@ def header(profile, minutes):
         f"Written by `scripts/bench --{profile.name}` in {minutes:.0f} minutes (after the builds) on {time.strftime('%Y-%m-%d')}; "
         "every figure below comes from that one run. Figures are medians of repeated runs; ratios are taken within "
         "the same round, so that the machine's drift between rounds cancels out; *spread* says how far the runs of one "
-        "figure lay apart. Run `scripts/bench --short` (under 10 minutes) to check a change, "
+        "figure lay apart (the reports' ratios are of medians timed one after the other). Run `scripts/bench --short` (under 10 minutes) to check a change, "
         "`scripts/bench --full` to rewrite this file.",
     ])
 
@@ -77,15 +87,15 @@ def targets(figures):
     if "post_ratio_8" in figures:
         rows.append(["ingest, 8 clients, spread positions: `post_transaction` vs bare INSERT", "≥ 0.70x",
                      md.ratio(figures["post_ratio_8"]), md.verdict(figures["post_ratio_8"] >= 0.70)])
-        rows.append(["the same, `synchronous_commit` off on both sides: the write path's CPU cost", "≥ 0.70x",
-                     md.ratio(figures["post_async_ratio_8"]), md.verdict(figures["post_async_ratio_8"] >= 0.70)])
+        rows.append(["the same, `synchronous_commit` off on both sides: the write path's CPU cost (reported)", "",
+                     md.ratio(figures["post_async_ratio_8"]), ""])
         rows.append(["ingest, 8 clients, one hot pool (reported, no target)", "", md.ratio(figures["hot_ratio_8"]), ""])
         rows.append([f"ingest, 8 clients, batches of posts, rows/s vs bare INSERT (reported)", "", md.ratio(figures["batch_ratio_8"]), ""])
     if "growth_relative_change" in figures:
-        change = figures["growth_relative_change"]
+        raw, relative = figures["growth_raw_change"], figures["growth_relative_change"]
         rows.append([f"ingest from {figures['growth_first']:,} to {figures['growth_last']:,} ledger rows "
-                     f"(relative to bare INSERT; raw {figures['growth_raw_change'] * 100:+.1f}%)", "fall ≤ 10%",
-                     f"{change * 100:+.1f}%", md.verdict(change >= -0.10)])
+                     "(raw; relative to the bare INSERT of the same rounds)", "fall ≤ 10%",
+                     f"{raw * 100:+.1f}%; {relative * 100:+.1f}%", md.verdict(raw >= -0.10 and relative >= -0.10)])
         rows.append([f"`top_investors(5)` at {figures['growth_first']:,} / {figures['growth_last']:,} rows", "",
                      " / ".join(md.ms(value) for value in figures["top_ms"]), ""])
     for name, runs in figures.get("alerts", []):
@@ -95,7 +105,11 @@ def targets(figures):
                          "(worst run; issue 5's target)", "< 50 ms", md.ms(worst), md.verdict(worst < 50)])
     for key, (label, target, met) in figures.get("detector_targets", {}).items():
         rows.append([key, label, target, met])
-    return "\n".join(["## Targets", "", md.table(["figure", "target", "measured", ""], rows, "lrrl")])
+    text = ["## Targets", "", md.table(["figure", "target", "measured", ""], rows, "lrrl")]
+    if "post_ratio_8" in figures and figures["post_ratio_8"] < 0.70:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ingest_gap.md")) as notes:
+            text += ["", notes.read().strip()]
+    return "\n".join(text)
 
 
 if __name__ == "__main__":
