@@ -91,7 +91,7 @@ def run(profile, log):
             log(f"  {clients:>2} clients, round {round_number}: " +
                 ", ".join(f"{kind} {samples[kind][-1]:,.0f} rows/s" for kind in scripts))
         results[clients] = (samples, ratios)
-    problems = pg.value(pg.connect(DATABASE), "SELECT count(*) FROM poolkeeper.verify()")
+    problems = pg.value_in(DATABASE, "SELECT count(*) FROM poolkeeper.verify()")
     return render(profile, results, problems), figures(results)
 
 
@@ -122,7 +122,7 @@ def render(profile, results, problems):
         "the ratio to bare INSERT is taken within each round, its median quoted with the lowest and highest round. "
         "Every post goes through the full path: the rules, the position and investor totals, the large-transaction "
         "check against a threshold in force (about one post in 1,000 raises an alert and its NOTIFY) and the feed column. "
-        "The last two runs of each client count turn `synchronous_commit` off for both sides (their ratio is to the bare "
+        "Two more runs of each round turn `synchronous_commit` off for both sides (their ratio is to the bare "
         "INSERT of the same setting): a commit then does not wait for the disk, and the ratio is the CPU cost of the write "
         "path alone. The batch posts in one statement, sorted by investor (the order in which a post takes its locks, so "
         "that concurrent batches cannot deadlock); its rows/s counts rows, not statements.",

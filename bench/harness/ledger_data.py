@@ -39,7 +39,7 @@ CREATE UNIQUE INDEX ON bench_members (n);
 {PLAIN_TABLE}
 ANALYZE;
 """)
-    return int(pg.value(pg.connect(database), "SELECT count(*) FROM bench_members"))
+    return int(pg.value_in(database, "SELECT count(*) FROM bench_members"))
 
 
 def load(database, members, loaded, size, final_size, log):

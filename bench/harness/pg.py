@@ -32,6 +32,15 @@ def connect(database):
     return connection
 
 
+def value_in(database, sql):
+    """The first column of the first row of sql, on a connection of its own that is closed after."""
+    connection = connect(database)
+    try:
+        return value(connection, sql)
+    finally:
+        connection.close()
+
+
 def value(connection, sql, parameters=None):
     """The first column of the first row of sql."""
     with connection.cursor() as cursor:
@@ -62,8 +71,7 @@ def pgbench_tps(database, script, clients, seconds, options=""):
     serialization failure is retried up to 3 times) after a CHECKPOINT;
     returns transactions per second, without the connection time. A
     transaction that still fails fails the run."""
-    with connect(database) as connection:
-        connection.cursor().execute("CHECKPOINT")
+    value_in(database, "CHECKPOINT; SELECT 1")
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
         file.write(script)
     try:
