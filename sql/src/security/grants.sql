@@ -91,6 +91,7 @@ GRANT EXECUTE ON FUNCTION
     poolkeeper.add_investor(bigint, bigint, numeric), poolkeeper.remove_investor(bigint, bigint),
     poolkeeper.close_pool(bigint),
     poolkeeper.post_transaction(bigint, bigint, text, numeric, text, timestamptz, jsonb),
+    poolkeeper.post_transactions(jsonb),
     poolkeeper.reverse_transaction(bigint, text),
     poolkeeper.set_alert_rule(bigint, numeric, interval, interval, numeric, integer, boolean),
     poolkeeper.drop_alert_rule(bigint),

@@ -183,6 +183,37 @@ SELECT kind.class, bad.label, bad.value, 'PKA06'
  CROSS JOIN (VALUES ('empty', $$''$$), ('garbage', $$'not a cursor'$$), ('1 MB', $$repeat('9', 1048576)$$),
                     ('control character', $$E'\x01'$$), ('negative numbers', $$'-1:-1:-1'$$)) AS bad (label, value);
 
+-- Batches of post_transactions: the batch itself, then one bad post in it.
+INSERT INTO pktest.bad_value (class, label, value, sqlstate) VALUES
+    ('batch', 'NULL', 'NULL::jsonb', 'PKA01'), ('batch', 'empty', $$'[]'::jsonb$$, 'PKA01'),
+    ('batch', 'an object', $$'{}'::jsonb$$, 'PKA01'), ('batch', 'JSON null', $$'null'::jsonb$$, 'PKA01'),
+    ('batch', 'malformed', $$'[{"pool_id": '::jsonb$$, '22P02'),
+    ('batch', '10001 posts', $$(SELECT jsonb_agg('{}'::jsonb) FROM generate_series(1, 10001))$$, 'PKA01'),
+    ('batch', 'a post that is a number', $$'[1]'::jsonb$$, 'PKA01');
+INSERT INTO pktest.bad_value (class, label, value, sqlstate)
+SELECT 'batch', bad.label,
+       format('%L::jsonb', jsonb_build_array(jsonb_build_object('pool_id', :pool, 'investor_id', :inv, 'kind', 'contribution',
+                                                                'amount', '10') || bad.post)),
+       bad.sqlstate
+  FROM (VALUES ('a misspelt field', '{"ammount": 10}'::jsonb, 'PKA01'), ('a string pool_id', '{"pool_id": "1"}', 'PKA01'),
+               ('a fractional investor_id', '{"investor_id": 1.5}', 'PKA01'),
+               ('an investor_id of 10^30', '{"investor_id": 1e30}', 'PKA01'),
+               ('an unknown pool', '{"pool_id": 999999999}', 'PKN01'), ('a JSON null kind', '{"kind": null}', 'PKA01'),
+               ('an unknown kind', '{"kind": "refund"}', 'PKA04'), ('a NaN amount', '{"amount": "NaN"}', 'PKA02'),
+               ('an amount in words', '{"amount": "ten"}', 'PKA02'), ('a zero amount', '{"amount": 0}', 'PKA02'),
+               ('an amount of 10^30', '{"amount": 1e30}', 'PKA02'), ('three decimals in USD', '{"amount": "1.001"}', 'PKA02'),
+               ('a JSON true amount', '{"amount": true}', 'PKA02'), ('a numeric key', '{"idempotency_key": 7}', 'PKA01'),
+               ('a blank key', '{"idempotency_key": " "}', 'PKA01'),
+               ('a malformed time', '{"occurred_at": "half past noonish"}', 'PKA01'),
+               ('a time in the future', '{"occurred_at": "2999-01-01T00:00:00Z"}', 'PKA01'),
+               ('metadata that is an array', '{"metadata": [1]}', 'PKA01'))
+       AS bad (label, post, sqlstate);
+INSERT INTO pktest.bad_value (class, label, value, sqlstate) VALUES
+    ('batch', '1 MB of metadata',
+     format($$jsonb_build_array(jsonb_build_object('pool_id', %s, 'investor_id', %s, 'kind', 'contribution', 'amount', 10,
+                                                   'metadata', jsonb_build_object('x', repeat('m', 1048576))))$$, :pool, :inv),
+     'PKA01');
+
 -- Arrays of allocate() and xirr().
 INSERT INTO pktest.bad_value (class, label, value, sqlstate) VALUES
     ('keys', 'NULL', 'NULL::bigint[]', 'PKA01'), ('keys', 'shorter than the weights', $$'{1}'::bigint[]$$, 'PKA01'),
@@ -232,6 +263,9 @@ SELECT fn::regprocedure, args, classes FROM (VALUES
     ('poolkeeper.post_transaction(bigint,bigint,text,numeric,text,timestamptz,jsonb)',
         ARRAY[:'pool', :'inv', $$'contribution'$$, '10', 'NULL::text', 'NULL::timestamptz', $$'{}'::jsonb$$],
         '{open_pool,member,tx_kind,amount,opt_key,opt_time,metadata}'),
+    ('poolkeeper.post_transactions(jsonb)',
+        ARRAY[format($$'[{"pool_id": %s, "investor_id": %s, "kind": "contribution", "amount": "10"}]'::jsonb$$, :'pool', :'inv')],
+        '{batch}'),
     ('poolkeeper.reverse_transaction(bigint,text)', ARRAY[:'tx', $$'battery'$$], '{ledger_row,name}'),
     ('poolkeeper.set_alert_rule(bigint,numeric,interval,interval,numeric,integer,boolean)',
         ARRAY[:'pool', '100', $$'1 minute'::interval$$, $$'1 hour'::interval$$, '10', '5', 'true'],

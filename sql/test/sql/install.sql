@@ -32,7 +32,7 @@ INSERT INTO objects_before SELECT * FROM db_objects;
 
 CREATE EXTENSION poolkeeper;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.6.0', 'poolkeeper 0.6.0 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'poolkeeper'), '0.7.0', 'poolkeeper 0.7.0 is installed');
 SELECT ok(EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                   WHERE e.extname = 'poolkeeper' AND d.deptype = 'e'
                     AND d.classid = 'pg_namespace'::regclass AND d.objid = 'poolkeeper'::regnamespace),

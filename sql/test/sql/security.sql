@@ -125,6 +125,10 @@ SELECT is(pktest.as_role('pksec_mgr_a', format('SELECT members || '':'' || contr
 -- 2. Manager B cannot change pool A or act as manager A, and writes no table.
 SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.post_transaction(%s, %s, %L, 1)', :pool_a, :inv_x, 'contribution'),
           'manager B cannot post to pool A');
+SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.post_transactions(%L)', jsonb_build_array(
+          jsonb_build_object('pool_id', :pool_b, 'investor_id', :inv_x, 'kind', 'contribution', 'amount', 1),
+          jsonb_build_object('pool_id', :pool_a, 'investor_id', :inv_x, 'kind', 'contribution', 'amount', 1))),
+          'manager B cannot post a batch that names pool A, not even its pool B posts');
 SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.reverse_transaction(%s, %L)', :tx_ax, 'mine now'),
           'manager B cannot reverse a row of pool A');
 SELECT pktest.denied_as('pksec_mgr_b', format('SELECT poolkeeper.add_investor(%s, %s)', :pool_a, :inv_x), 'manager B cannot add to pool A');
@@ -202,6 +206,9 @@ SELECT pktest.denied_as('pksec_inv_x', 'SELECT count(*) FROM poolkeeper.pool_sum
 SELECT pktest.denied_as('pksec_inv_x', 'SELECT count(*) FROM poolkeeper.top_investors()', 'an investor cannot run top_investors');
 SELECT pktest.denied_as('pksec_inv_x', 'SELECT count(*) FROM poolkeeper.transactions_after(NULL)', 'an investor cannot read the feed');
 SELECT pktest.denied_as('pksec_inv_x', format('SELECT poolkeeper.post_transaction(%s, %s, %L, 1)', :pool_a, :inv_x, 'contribution'), 'an investor cannot post');
+SELECT pktest.denied_as('pksec_inv_x', format('SELECT poolkeeper.post_transactions(%L)', jsonb_build_array(
+          jsonb_build_object('pool_id', :pool_a, 'investor_id', :inv_x, 'kind', 'contribution', 'amount', 1))),
+          'an investor cannot post a batch');
 SELECT pktest.denied_as('pksec_inv_x', format('SELECT poolkeeper.pay_capital_call(%s, %s)', :call_a, :inv_x), 'an investor cannot record their own payment');
 SELECT pktest.denied_as('pksec_inv_x', $$SELECT poolkeeper.create_investor('Me again')$$, 'an investor cannot create investors');
 SELECT pktest.denied_as('pksec_inv_x', format('UPDATE poolkeeper.positions SET contributed = 1e9 WHERE investor_id = %s', :inv_x), 'an investor cannot update their position');
@@ -283,6 +290,7 @@ INSERT INTO intended VALUES
     ('add_investor(bigint,bigint,numeric)', 'am', true), ('remove_investor(bigint,bigint)', 'am', true),
     ('close_pool(bigint)', 'am', true),
     ('post_transaction(bigint,bigint,text,numeric,text,timestamp with time zone,jsonb)', 'am', true),
+    ('post_transactions(jsonb)', 'am', true), ('checked_batch_post(jsonb,bigint)', '', false),
     ('reverse_transaction(bigint,text)', 'am', true),
     ('set_alert_rule(bigint,numeric,interval,interval,numeric,integer,boolean)', 'am', true),
     ('drop_alert_rule(bigint)', 'am', true),
