@@ -29,6 +29,27 @@ extension BadInputRegistry {
              _ = try await f.client.post(.contribution, amount, pool: pool, investor: investor, idempotencyKey: key,
                                          occurredAt: at, metadata: metadata)
          })),
+        // A batch of one bad post; then bad batches, and a bad post behind a good one.
+        ("PoolKeeperClient+Batch.swift: PoolKeeperClient.postBatch(_:)",
+         .calls(posts { f, amount, pool, investor, key, at, metadata in
+             _ = try await f.client.postBatch([PostRequest(.contribution, amount, pool: pool, investor: investor,
+                                                           idempotencyKey: key, occurredAt: at, metadata: metadata)])
+         } + [.fails("an empty batch", .invalidArgument) { f in _ = try await f.client.postBatch([]) },
+              .fails("10,001 posts", .invalidArgument) { f in
+                  _ = try await f.client.postBatch(Array(repeating: PostRequest(.contribution, 1, pool: f.pool, investor: f.member),
+                                                         count: PoolKeeperClient.maximumBatchSize + 1))
+              },
+              .fails("a good post, then more than the position", .insufficientPosition) { f in
+                  _ = try await f.client.postBatch([PostRequest(.contribution, 1, pool: f.pool, investor: f.member),
+                                                    PostRequest(.withdrawal, 1000, pool: f.pool, investor: f.member)])
+              },
+              .fails("a good post, then one at the year 10000", .invalidArgument) { f in
+                  _ = try await f.client.postBatch([PostRequest(.contribution, 1, pool: f.pool, investor: f.member),
+                                                    PostRequest(.contribution, 1, pool: f.pool, investor: f.member,
+                                                                occurredAt: Date(timeIntervalSince1970: 253_402_300_800))])
+              }])),
+        ("PostRequest.swift: PostRequest.init(_:_:pool:investor:idempotencyKey:occurredAt:metadata:)",
+         .noInput("keeps what it is given; postBatch checks it")),
         ("PoolKeeperClient+Posting.swift: PoolKeeperClient.reverse(_:reason:)",
          .calls(each(BadValues.ids, "transaction", .notFound) { f, id in
              _ = try await f.client.reverse(TransactionID(rawValue: id), reason: "bad input")
