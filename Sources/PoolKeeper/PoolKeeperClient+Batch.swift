@@ -5,14 +5,14 @@ import PostgresNIO
 /// transaction (`post_transactions`), all of them or none.
 extension PoolKeeperClient {
     /// The most posts one batch may hold, as `post_transactions` allows.
-    public static let maximumBatchSize = 10_000
+    public static let maximumBatchSize = 1_000
 
     /// Posts `batch` in one statement and one database transaction and
     /// returns the ledger rows' ids in the order of `batch`. Every post goes
     /// through the same rules, alerts and feed as a single post; a post whose
-    /// key was used before replays it. The database posts them investor by
-    /// investor, the order in which posts take their locks, so concurrent
-    /// batches do not deadlock. Any refusal refuses the whole batch, with the
+    /// key was used before replays it. The database takes the locks in the
+    /// order single posts take them (every key first, then investor by
+    /// investor), so batches and single posts do not deadlock on each other. Any refusal refuses the whole batch, with the
     /// error a single post would give and the post's place in its message
     /// ("post 3: ..."). When every post has an idempotency key, transient
     /// failures are retried (``retryPolicy``): a repeat replays what

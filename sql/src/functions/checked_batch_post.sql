@@ -1,23 +1,31 @@
--- checked_batch_post: the arguments of post_transaction from p_post, the
--- p_at-th object of a post_transactions batch, by name: pool_id and
--- investor_id (JSON integers), kind (a string), amount (a JSON number or a
--- string holding one: both keep every digit), and the optional
--- idempotency_key (a string), occurred_at (an ISO 8601 string; absent or
--- null is now()) and metadata (an object; absent or null is {}). Raises
--- PKA01 "post <p_at>: ..." for a post that is not an object, a field it does
--- not know (a misspelt one would otherwise be dropped), a missing field or
--- one of the wrong JSON type, and PKA02 for an amount that is not a number.
--- What the values mean (a known pool, a positive amount, ...) is left to
--- post_transaction, which checks it for every writer.
-CREATE FUNCTION poolkeeper.checked_batch_post(
-    p_post jsonb, p_at bigint,
-    OUT pool_id bigint, OUT investor_id bigint, OUT kind text, OUT amount numeric,
-    OUT idempotency_key text, OUT occurred_at timestamptz, OUT metadata jsonb)
+-- batch_post: one post of a post_transactions batch, read and checked
+-- (checked_batch_post): post_transaction's arguments and the post's place
+-- in the batch (1-based).
+CREATE TYPE poolkeeper.batch_post AS (
+    place bigint, pool_id bigint, investor_id bigint, kind text, amount numeric,
+    idempotency_key text, occurred_at timestamptz, metadata jsonb);
+
+-- checked_batch_post: the p_at-th post of a post_transactions batch, p_post,
+-- read by name: pool_id and investor_id (JSON integers), kind (a string),
+-- amount (a JSON number, or a string holding one: both keep every digit),
+-- and the optional idempotency_key (a string, as checked_key takes it),
+-- occurred_at (ISO 8601 with its offset, e.g. 2026-03-01T09:30:00Z or
+-- 2026-03-01 09:30:00.5+01:00, so that it means the same in every session;
+-- absent or null is now()) and metadata (an object; absent or null is {}).
+-- Every refusal begins "post <p_at>: ": PKA01 for a post that is not an
+-- object, a field it does not know (a misspelt one would otherwise be
+-- dropped), a missing field or one of the wrong JSON type or form; PKA02 for
+-- an amount that is not a number. What the values mean (a known pool, a
+-- positive amount, ...) is left to post_transaction, which checks it for
+-- every writer.
+CREATE FUNCTION poolkeeper.checked_batch_post(p_post jsonb, p_at bigint)
+RETURNS poolkeeper.batch_post
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_field text;
+    v_post  poolkeeper.batch_post;
 BEGIN
     IF jsonb_typeof(p_post) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
@@ -40,22 +48,25 @@ BEGIN
                 MESSAGE = format('post %s: %s must be a JSON integer', p_at, v_field);
         END IF;
     END LOOP;
-    pool_id := (p_post->>'pool_id')::bigint;
-    investor_id := (p_post->>'investor_id')::bigint;
+    v_post.place := p_at;
+    v_post.pool_id := (p_post->'pool_id')::numeric::bigint;  -- 7.0 is an integer too
+    v_post.investor_id := (p_post->'investor_id')::numeric::bigint;
     IF jsonb_typeof(p_post->'kind') IS DISTINCT FROM 'string' THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = format('post %s: kind must be a string', p_at);
     END IF;
-    kind := p_post->>'kind';
+    v_post.kind := p_post->>'kind';
     CASE jsonb_typeof(p_post->'amount')
         WHEN 'number' THEN
-            amount := (p_post->>'amount')::numeric;
+            v_post.amount := (p_post->'amount')::numeric;
         WHEN 'string' THEN
-            -- Plain and scientific notation; NaN and Infinity are no amounts.
-            IF p_post->>'amount' !~ '^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?\s*$' THEN
+            -- Plain and scientific notation, up to 100 characters (amounts
+            -- are below 10^18); NaN and Infinity are no amounts.
+            IF length(p_post->>'amount') > 100
+               OR p_post->>'amount' !~ '^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?\s*$' THEN
                 RAISE EXCEPTION USING ERRCODE = 'PKA02',
                     MESSAGE = format('post %s: amount %s is not a number', p_at, left(p_post->>'amount', 100));
             END IF;
-            amount := (p_post->>'amount')::numeric;
+            v_post.amount := (p_post->>'amount')::numeric;
         ELSE
             RAISE EXCEPTION USING ERRCODE = 'PKA02',
                 MESSAGE = format('post %s: amount must be a JSON number or a string holding one', p_at);
@@ -63,21 +74,33 @@ BEGIN
     IF jsonb_typeof(p_post->'idempotency_key') NOT IN ('string', 'null') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = format('post %s: idempotency_key must be a string', p_at);
     END IF;
-    idempotency_key := p_post->>'idempotency_key';
+    v_post.idempotency_key := p_post->>'idempotency_key';
+    IF v_post.idempotency_key IS NOT NULL THEN
+        PERFORM poolkeeper.checked_key(v_post.idempotency_key, format('post %s: idempotency_key', p_at));
+    END IF;
     IF jsonb_typeof(p_post->'occurred_at') NOT IN ('string', 'null') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = format('post %s: occurred_at must be an ISO 8601 string', p_at);
     END IF;
     IF p_post->>'occurred_at' IS NOT NULL THEN
-        BEGIN  -- a block of its own, entered only by a post that gives a time
-            occurred_at := (p_post->>'occurred_at')::timestamptz;
-        EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_time_zone_displacement_value THEN
+        -- With its offset, and no words (now, today): the same instant in
+        -- every session, whatever its TimeZone and DateStyle, so that a
+        -- replay matches.
+        IF p_post->>'occurred_at' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
             RAISE EXCEPTION USING ERRCODE = 'PKA01',
-                MESSAGE = format('post %s: occurred_at %s is not a time', p_at, left(p_post->>'occurred_at', 100));
+                MESSAGE = format('post %s: occurred_at %s is not an ISO 8601 time with its offset (2026-03-01T09:30:00Z)',
+                                 p_at, left(p_post->>'occurred_at', 100));
+        END IF;
+        BEGIN  -- a block of its own, entered only by a post that gives a time
+            v_post.occurred_at := (p_post->>'occurred_at')::timestamptz;
+        EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format OR invalid_time_zone_displacement_value THEN
+            RAISE EXCEPTION USING ERRCODE = 'PKA01',
+                MESSAGE = format('post %s: occurred_at %s is not a time', p_at, p_post->>'occurred_at');
         END;
     END IF;
     IF jsonb_typeof(p_post->'metadata') NOT IN ('object', 'null') THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01', MESSAGE = format('post %s: metadata must be a JSON object', p_at);
     END IF;
-    metadata := coalesce(nullif(p_post->'metadata', 'null'), '{}');
+    v_post.metadata := coalesce(nullif(p_post->'metadata', 'null'), '{}');
+    RETURN v_post;
 END;
 $$;

@@ -188,7 +188,7 @@ INSERT INTO pktest.bad_value (class, label, value, sqlstate) VALUES
     ('batch', 'NULL', 'NULL::jsonb', 'PKA01'), ('batch', 'empty', $$'[]'::jsonb$$, 'PKA01'),
     ('batch', 'an object', $$'{}'::jsonb$$, 'PKA01'), ('batch', 'JSON null', $$'null'::jsonb$$, 'PKA01'),
     ('batch', 'malformed', $$'[{"pool_id": '::jsonb$$, '22P02'),
-    ('batch', '10001 posts', $$(SELECT jsonb_agg('{}'::jsonb) FROM generate_series(1, 10001))$$, 'PKA01'),
+    ('batch', '1001 posts', $$(SELECT jsonb_agg('{}'::jsonb) FROM generate_series(1, 1001))$$, 'PKA01'),
     ('batch', 'a post that is a number', $$'[1]'::jsonb$$, 'PKA01');
 INSERT INTO pktest.bad_value (class, label, value, sqlstate)
 SELECT 'batch', bad.label,
@@ -205,6 +205,12 @@ SELECT 'batch', bad.label,
                ('a JSON true amount', '{"amount": true}', 'PKA02'), ('a numeric key', '{"idempotency_key": 7}', 'PKA01'),
                ('a blank key', '{"idempotency_key": " "}', 'PKA01'),
                ('a malformed time', '{"occurred_at": "half past noonish"}', 'PKA01'),
+               ('a time without its offset', '{"occurred_at": "2026-03-01T09:30:00"}', 'PKA01'),
+               ('the word now as a time', '{"occurred_at": "now"}', 'PKA01'),
+               ('a time zone by name', '{"occurred_at": "2026-03-01 09:30 Europe/Pariss"}', 'PKA01'),
+               ('February 30', '{"occurred_at": "2026-02-30T09:30:00Z"}', 'PKA01'),
+               ('an amount of 200 digits', jsonb_build_object('amount', repeat('1', 200)), 'PKA02'),
+               ('a key with a control character', jsonb_build_object('idempotency_key', E'a\x01'), 'PKA01'),
                ('a time in the future', '{"occurred_at": "2999-01-01T00:00:00Z"}', 'PKA01'),
                ('metadata that is an array', '{"metadata": [1]}', 'PKA01'))
        AS bad (label, post, sqlstate);

@@ -88,9 +88,22 @@ SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transactions(%L)', j
     'a misspelt field is refused, not dropped');
 SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transactions(%L)', jsonb_build_array(
     pktest.post(:usd, :ann, 'contribution', '1'), pktest.post(:usd, 999999, 'contribution', '1'))),
-    'PKN02', NULL, 'an unknown investor');
-SELECT * FROM pktest.refused('SELECT poolkeeper.post_transactions(''[]'')', 'PKA01', 'a batch holds 1 to 10000 posts, not 0',
+    'PKN02', 'post 2: investor 999999 does not exist', 'an unknown investor');
+SELECT * FROM pktest.refused('SELECT poolkeeper.post_transactions(''[]'')', 'PKA01', 'a batch holds 1 to 1000 posts, not 0',
                              'an empty batch');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transactions(%L)', jsonb_build_array(
+    pktest.post(:usd, :ann, 'contribution', '1'), pktest.post(:usd, :ann, 'contribution', '1', NULL, 'yesterday'))),
+    'PKA01', 'post 2: occurred_at yesterday is not an ISO 8601 time with its offset (2026-03-01T09:30:00Z)',
+    'a time must be ISO 8601 with its offset, to mean the same in every session');
+SELECT * FROM pktest.refused(format('SELECT poolkeeper.post_transactions(%L)', jsonb_build_array(
+    pktest.post(:usd, :ann, 'contribution', '1'), pktest.post(:usd, :ann, 'contribution', '1', E'bad\tkey'))),
+    'PKA01', NULL, 'a key with a control character');
+SELECT is(poolkeeper.post_transactions(jsonb_build_array(
+    jsonb_build_object('pool_id', 1.0 * :usd, 'investor_id', :ann, 'kind', 'fee', 'amount', 1,
+                       'occurred_at', '2026-03-01 10:30:00.25+01:00'))) IS NOT NULL, true,
+    'an id written 7.0 is the integer 7, and a time may have a space and an offset');
+SELECT is((SELECT occurred_at FROM poolkeeper.transactions ORDER BY id DESC LIMIT 1), '2026-03-01 09:30:00.25+00'::timestamptz,
+          'the offset is applied');
 
 -- 4. Keys: a batch repeated replays every keyed post; a key reused for
 -- another request refuses the batch.
@@ -112,6 +125,14 @@ SELECT poolkeeper.post_transactions(jsonb_build_array(
     pktest.post(:usd, :ann, 'contribution', '7', 'twice'), pktest.post(:usd, :ann, 'contribution', '7', 'twice')))::text AS twice \gset
 SELECT is((:'twice'::bigint[])[2], (:'twice'::bigint[])[1], 'the same keyed post twice in a batch gives one id');
 SELECT is((SELECT count(*)::int FROM poolkeeper.transactions WHERE idempotency_key = 'twice'), 1, 'and one row');
+
+-- 5. A batch at the cap, every post keyed: a lock per key, held to commit.
+SELECT count(*) AS key_locks FROM pg_locks WHERE locktype = 'advisory' AND classid = 20555 AND pid = pg_backend_pid() \gset
+SELECT is(cardinality(poolkeeper.post_transactions(
+    (SELECT jsonb_agg(pktest.post(:usd, CASE WHEN g % 2 = 0 THEN :ann ELSE :bob END, 'contribution', '1', 'cap-' || g))
+       FROM generate_series(1, 1000) g))), 1000, 'a batch of 1000 keyed posts');
+SELECT is((SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND classid = 20555 AND pid = pg_backend_pid()),
+          :key_locks + 1000, 'holds one advisory lock per key until commit');
 
 SELECT is((SELECT count(*)::int FROM poolkeeper.verify()), 0, 'verify() finds nothing wrong at the end');
 
