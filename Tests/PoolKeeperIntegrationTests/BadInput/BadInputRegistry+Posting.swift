@@ -35,7 +35,7 @@ extension BadInputRegistry {
              _ = try await f.client.postBatch([PostRequest(.contribution, amount, pool: pool, investor: investor,
                                                            idempotencyKey: key, occurredAt: at, metadata: metadata)])
          } + [.fails("an empty batch", .invalidArgument) { f in _ = try await f.client.postBatch([]) },
-              .fails("10,001 posts", .invalidArgument) { f in
+              .fails("one post over maximumBatchSize", .invalidArgument) { f in
                   _ = try await f.client.postBatch(Array(repeating: PostRequest(.contribution, 1, pool: f.pool, investor: f.member),
                                                          count: PoolKeeperClient.maximumBatchSize + 1))
               },
