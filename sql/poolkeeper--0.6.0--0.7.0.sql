@@ -33,8 +33,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_field text;
-    v_post  poolkeeper.batch_post;
+    v_field  text;
+    v_number numeric;
+    v_post   poolkeeper.batch_post;
 BEGIN
     IF jsonb_typeof(p_post) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING ERRCODE = 'PKA01',
@@ -48,11 +49,8 @@ BEGIN
                              p_at, to_jsonb(v_field));
     END IF;
     FOREACH v_field IN ARRAY ARRAY['pool_id', 'investor_id'] LOOP
-        -- The cast is only reached for a number (CASE evaluates in order).
-        IF (CASE WHEN jsonb_typeof(p_post->v_field) = 'number'
-                 THEN (p_post->>v_field)::numeric <> trunc((p_post->>v_field)::numeric)
-                      OR abs((p_post->>v_field)::numeric) > 9223372036854775807
-                 ELSE true END) THEN
+        v_number := CASE WHEN jsonb_typeof(p_post->v_field) = 'number' THEN (p_post->v_field)::numeric END;
+        IF v_number IS NULL OR v_number <> trunc(v_number) OR abs(v_number) > 9223372036854775807 THEN
             RAISE EXCEPTION USING ERRCODE = 'PKA01',
                 MESSAGE = format('post %s: %s must be a JSON integer', p_at, v_field);
         END IF;

@@ -106,13 +106,19 @@ extension PoolKeeperClient {
         }
     }
 
+    /// Refuses metadata whose keys or values hold a NUL character (`jsonb`
+    /// cannot store `\u0000`); `prefix` goes before what each error names.
+    static func requireMetadata(_ metadata: [String: String], prefix: String = "") throws(PoolKeeperError) {
+        for (key, value) in metadata {
+            try requireText(key, "\(prefix)a metadata key")
+            try requireText(value, "\(prefix)metadata \(key)")
+        }
+    }
+
     /// Metadata as a JSON object; keys and values are strings, without NUL
     /// characters (`jsonb` cannot store `\u0000`).
     static func json(_ metadata: [String: String]) throws(PoolKeeperError) -> String {
-        for (key, value) in metadata {
-            try requireText(key, "a metadata key")
-            try requireText(value, "metadata \(key)")
-        }
+        try requireMetadata(metadata)
         do {
             let data = try JSONEncoder().encode(metadata)
             return String(decoding: data, as: UTF8.self)

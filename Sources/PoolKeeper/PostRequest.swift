@@ -33,10 +33,7 @@ public struct PostRequest: Hashable, Sendable {
     func batchEntry(place: Int) throws(PoolKeeperError) -> BatchEntry {
         try PoolKeeperClient.requireNumber(amount, "post \(place): amount", code: .invalidAmount)
         try PoolKeeperClient.requireText(idempotencyKey, "post \(place): idempotency key")
-        for (key, value) in metadata {
-            try PoolKeeperClient.requireText(key, "post \(place): a metadata key")
-            try PoolKeeperClient.requireText(value, "post \(place): metadata \(key)")
-        }
+        try PoolKeeperClient.requireMetadata(metadata, prefix: "post \(place): ")
         var time: String?
         if let occurredAt {
             guard let text = TimestampText.iso8601(occurredAt) else {
